@@ -1,0 +1,130 @@
+"""Exchange Online spoke checks: the identity pairs (EXO001-EXO005), unresolved references (CRD001) and inactive
+bindings (CRD003), all read from the one resolution in linter/spoke.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.checks import Context, finding
+from linter.model import Finding, Record, Value
+from linter.ruleset import Rule
+from linter.spoke import EXO001, EXO002, EXO003, EXO004, EXO005, Pair
+
+OUTCOMES = {
+    "differs": EXO001,
+    "may_differ": EXO002,
+    "not_comparable": EXO003,
+    "cannot_verify": EXO004,
+    "client_credentials_only": EXO005,
+}
+
+
+def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
+    wanted = OUTCOMES[rule.check["outcome"]]
+    for wiring in context.spoke.wirings:
+        if wanted == EXO005 and wiring.client_credentials_only:
+            clients = ", ".join(credential.label for credential in wiring.client_only)
+            mailbox = ", ".join(credential.label for credential in wiring.mailbox)
+            yield finding(
+                rule,
+                f"Exchange Online alias '{wiring.id}' has Mailbox credential {mailbox} but its only OAuth 2.0 "
+                f"credentials use the client-credentials grant ({clients}), which has no user to match: bind an "
+                "authorization-code OAuth 2.0 credential authorised by the Mailbox credential's user",
+                named(wiring.alias),
+                [wiring.alias, *wiring.mailbox],
+                [(named(c), f"client-credentials OAuth 2.0 credential {c.label}") for c in wiring.client_only],
+            )
+        for pair in wiring.pairs:
+            if pair.outcome == wanted:
+                yield _pair_finding(rule, pair)
+
+
+def named(record: Record) -> Value:
+    """Where a record is named: its `name` value, else its `id`, else the record itself."""
+    return record.get("name") or record.get("id") or Value("", record.position)
+
+
+def _pair_finding(rule: Rule, pair: Pair) -> Finding:
+    alias = pair.alias.text("id") or pair.alias.text("name")
+    mailbox = pair.mailbox
+    user_value = pair.user or named(mailbox)
+    user = pair.user.text.strip() if pair.user is not None else ""
+    related: list[tuple[Value, str]] = []
+    via = f" (through the {pair.via})" if pair.via else ""
+    if pair.recorded is not None:
+        related.append(
+            (
+                pair.recorded.value,
+                f"OAuth 2.0 credential {pair.oauth.label if pair.oauth else ''} was authorised as "
+                f"'{pair.recorded.identity.text}' ({pair.recorded.field}"
+                + (f", claim {pair.recorded.identity.claim}" if pair.recorded.identity.claim else "")
+                + ")",
+            )
+        )
+    elif pair.oauth is not None:
+        related.append((named(pair.oauth), f"OAuth 2.0 credential {pair.oauth.label}"))
+    subject = f"Mailbox credential {mailbox.label} of alias '{alias}'"
+    if pair.outcome == EXO001:
+        assert pair.recorded is not None and pair.oauth is not None
+        oauth_user = pair.recorded.identity.text
+        message = (
+            f"{subject}: user '{user}' is not the Microsoft account '{oauth_user}' that authorised OAuth 2.0 "
+            f"credential {pair.oauth.label}{via}; set the Mailbox credential's user name to '{oauth_user}' or run "
+            f"Get OAuth Token again signed in as '{user}' (KB2663456)"
+        )
+    elif pair.outcome == EXO002:
+        assert pair.recorded is not None and pair.oauth is not None
+        oauth_user = pair.recorded.identity.text
+        why = (
+            f"the OAuth side is known only from the '{pair.recorded.identity.claim}' claim"
+            if not pair.recorded.identity.proven
+            else "the local parts match but the domains differ"
+        )
+        message = (
+            f"{subject}: user '{user}' may not be the Microsoft account '{oauth_user}' that authorised OAuth 2.0 "
+            f"credential {pair.oauth.label}{via} ({why}); use the exact UPN on both, or declare the domains "
+            "equivalent in identity.equivalent-domains"
+        )
+    elif pair.outcome == EXO003:
+        message = f"{subject}: {pair.reason}; use the user's UPN (user@domain)"
+    else:
+        message = f"{subject} (user '{user}'): {pair.reason}" + (via if pair.oauth is not None else "")
+    records = [pair.alias, mailbox, *([pair.oauth] if pair.oauth is not None else [])]
+    return finding(rule, message, user_value, records, related)
+
+
+def unresolved_reference(rule: Rule, context: Context) -> Iterator[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    for wiring in context.spoke.wirings:
+        for dangling in wiring.dangling:
+            key = (dangling.record.sys_id, dangling.field, dangling.target)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield finding(
+                rule,
+                f"{dangling.record.table} {dangling.record.label} field '{dangling.field}' points to "
+                f"{dangling.target}, which is not in the inputs; alias '{wiring.id}' cannot be fully checked: "
+                "add the export that holds it",
+                dangling.value,
+                [dangling.record],
+                key=f"{rule.id}:{dangling.record.sys_id}:{dangling.field}:{dangling.target}",
+            )
+
+
+def inactive_binding(rule: Rule, context: Context) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for wiring in context.spoke.wirings:
+        for record in wiring.inactive:
+            if record.sys_id in seen:
+                continue
+            seen.add(record.sys_id)
+            active = record.get("active")
+            assert active is not None
+            yield finding(
+                rule,
+                f"inactive {record.table} {record.label} is bound to Exchange Online alias '{wiring.id}': the "
+                "spoke ignores it; activate it or remove the binding",
+                active,
+                [record, wiring.alias],
+            )

@@ -1,0 +1,42 @@
+"""The generic field check a rule file can use without Python: field F of tables T must be present, empty,
+match a pattern, or not match one. CRD004 (whitespace around a user name) is written this way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from linter.checks import Context, finding
+from linter.model import Finding, Value
+from linter.ruleset import Rule
+
+
+def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
+    check = rule.check
+    name: str = check["field"]
+    match = re.compile(check["match"]) if "match" in check else None
+    forbid = re.compile(check["forbid"]) if "forbid" in check else None
+    template: str = check.get("message", "")
+    for record in context.bundle.table(*check["tables"]):
+        value = record.get(name)
+        problem = ""
+        if value is None:
+            if check.get("present"):
+                problem = f"field '{name}' is missing"
+        elif check.get("present") and not value.text.strip():
+            problem = f"field '{name}' is empty"
+        elif check.get("empty") and value.text.strip():
+            problem = f"field '{name}' must be empty"
+        elif match is not None and not match.search(value.text):
+            problem = f"field '{name}' does not match /{match.pattern}/"
+        elif forbid is not None and forbid.search(value.text):
+            problem = f"field '{name}' matches /{forbid.pattern}/"
+        if not problem:
+            continue
+        at = value or Value("", record.position)
+        message = (
+            template.format(table=record.table, record=record.label, field=name)
+            if template
+            else f"{record.table} {record.label}: {problem}"
+        )
+        yield finding(rule, message, at, [record], key=f"{rule.id}:{record.sys_id}:{name}")

@@ -1,0 +1,228 @@
+"""One lint run, end to end: discover -> read (records with positions) -> resolve -> check -> policy.
+
+The command line, the pre-commit hook and `snlint inventory` all go through here, so they see the same inputs,
+configuration and exclusions.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from linter import checks, policy
+from linter.discover import XML, Input, discover, display
+from linter.model import Finding, Position, Record, Severity
+from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
+from linter.resolve import Bundle, resolve
+from linter.ruleset import Rule, builtin_profile, builtin_rules, load_rule_paths
+from linter.settings import Settings
+from linter.spoke import Profile
+
+PARALLEL_MIN_FILES = 400
+
+
+@dataclass
+class Run:
+    """What a run found: the reported findings, the files read, and whether snlint itself failed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    internal_error: bool = False
+    bundle: Bundle | None = None
+    context: checks.Context | None = None
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+
+def load_rules(settings: Settings) -> dict[str, Rule]:
+    """Built-in and custom rules, with configured options (extra secret fields) attached."""
+    from dataclasses import replace
+
+    rules = builtin_rules()
+    if settings.rule_paths:
+        from pathlib import Path
+
+        for rule_id, rule in load_rule_paths(Path(p) for p in settings.rule_paths).items():
+            if rule_id in rules:
+                from linter.ruleset import RuleError
+
+                raise RuleError(f"{rule.source}: rule id {rule_id} is a built-in rule; choose another id")
+            rules[rule_id] = rule
+    if settings.secret_fields:
+        for rule_id, rule in rules.items():
+            if rule.check.get("kind") == "plaintext_secret":
+                rules[rule_id] = replace(rule, options={"extra-fields": settings.secret_fields})
+    return rules
+
+
+def make_profile(settings: Settings) -> Profile:
+    data = builtin_profile()
+    return Profile.from_data(
+        data,
+        oauth_fields=settings.oauth_fields or None,
+        equivalent_domains=settings.equivalence_map() or None,
+        alias_ids=(tuple(data["aliases"]["ids"]) + settings.alias_ids) if settings.alias_ids else None,
+        alias_names=(tuple(data["aliases"]["names"]) + settings.alias_names) if settings.alias_names else None,
+        mailbox_markers=(
+            (tuple(data["aliases"]["mailbox"]) + settings.mailbox_aliases) if settings.mailbox_aliases else None
+        ),
+    )
+
+
+def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadResult:
+    """Read one input with the reader for its kind; every failure becomes a finding (SN000/SN001/SN002)."""
+    path = item.path
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(path, flags)
+        except OSError as error:
+            return _problem(unparseable(f"cannot read file: {error.strerror or error}", Position(path, 1, 1)))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return _problem(refused("not a regular file (a FIFO, device or socket): refused", Position(path, 1, 1)))
+            if info.st_size > options.max_bytes:
+                size = info.st_size / (1024 * 1024)
+                limit = options.max_bytes / (1024 * 1024)
+                return _problem(
+                    refused(f"file is {size:.0f} MiB, over the {limit:.0f} MiB limit (max-file-size): refused",
+                            Position(path, 1, 1))
+                )
+            if item.kind == XML:
+                from linter.read.xml import read_xml
+
+                return read_xml(path, options, fd, info.st_size)
+            from linter.read.yaml import read_yaml
+
+            return read_yaml(path, options, fd, info.st_size, explicit=item.explicit)
+        finally:
+            os.close(fd)
+    except Exception as error:  # a bug in snlint: report it against the file, keep going
+        if debug:
+            traceback.print_exc()
+        return ReadResult(findings=[_internal(path, error)])
+
+
+def _problem(problem: InputProblem) -> ReadResult:
+    return ReadResult(findings=[problem.finding()])
+
+
+def _internal(where: str, error: BaseException) -> Finding:
+    return Finding(
+        "SN000",
+        Severity.ERROR,
+        f"internal error while processing this file ({type(error).__name__}); please report it as a bug with "
+        "the snlint version (run with --debug for the traceback)",
+        Position(where, 1, 1),
+        key=f"SN000:{where}",
+    )
+
+
+def _read_chunk(arguments: tuple[list[Input], ReadOptions, bool]) -> list[ReadResult]:
+    items, options, debug = arguments
+    return [read_file(item, options, debug) for item in items]
+
+
+def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug: bool = False) -> list[ReadResult]:
+    """Read every input, in parallel processes when there are many files and more than one core."""
+    cores = os.cpu_count() or 1
+    workers = jobs or (min(cores, 4) if len(items) >= PARALLEL_MIN_FILES else 1)
+    if workers <= 1 or len(items) < 2:
+        return [read_file(item, options, debug) for item in items]
+    import multiprocessing
+
+    size = max(1, len(items) // (workers * 4))
+    chunks = [(list(items[i : i + size]), options, debug) for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(workers) as pool:
+        return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+
+
+def repository_root(start: str = ".") -> str:
+    """The enclosing git work tree (the folder holding .git), else `start`."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.path.abspath(start)
+        here = parent
+
+
+def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debug: bool = False) -> Run:
+    """Lint `paths` (files or folders); findings are filtered and graded by `settings`."""
+    rules = load_rules(settings)
+    active = policy.active_rules(rules, settings)
+    profile = make_profile(settings)
+    options = ReadOptions(
+        tables=checks.tables_read(active.values(), profile),
+        max_bytes=settings.max_file_size,
+        max_depth=settings.max_depth,
+        oauth_fields=profile.oauth_fields,
+    )
+    inputs = discover(paths or ["."], settings.exclude)
+    given = {item.path for item in inputs}
+    context_inputs: list[Input] = []
+    if use_context and any(item.explicit for item in inputs):
+        real = {os.path.realpath(item.path) for item in inputs}
+        context_inputs = [item for item in _context(settings) if os.path.realpath(item.path) not in real]
+    results = read_all([*inputs, *context_inputs], options, settings.jobs, debug)
+    reported: list[Finding] = []
+    records: list[Record] = []
+    ignores: list[InlineIgnore] = []
+    for item, result in zip([*inputs, *context_inputs], results):
+        records.extend(result.records)
+        ignores.extend(result.ignores)
+        if item.path in given:
+            reported.extend(result.findings)
+    bundle = resolve(records)
+    context = checks.Context(bundle, profile)
+    kinds = checks.registry()
+    internal = any(item.rule == "SN000" for item in reported)
+    for rule in active.values():
+        try:
+            found = list(kinds[rule.check["kind"]](rule, context))
+        except Exception as error:
+            if debug:
+                traceback.print_exc()
+            reported.append(_internal(rule.source if rule.source != "built-in" else f"rule {rule.id}", error))
+            internal = True
+            continue
+        if context_inputs:
+            found = [item for item in found if _touches(item, given)]
+        reported.extend(found)
+    findings = policy.apply(_unique(reported), active, settings, ignores)
+    return Run(findings, len(inputs), internal, bundle, context, active)
+
+
+def _context(settings: Settings) -> list[Input]:
+    """The unchanged files a cross-file check needs: the configured `context` paths, else the repository."""
+    roots = list(settings.context) or [repository_root()]
+    found = discover([root for root in roots if os.path.exists(root)], settings.exclude)
+    return [Input(_relative(item.path), item.kind, explicit=False) for item in found]
+
+
+def _relative(path: str) -> str:
+    try:
+        return display(os.path.relpath(path))
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def _touches(finding: Finding, given: set[str]) -> bool:
+    return finding.position.path in given or any(other.position.path in given for other in finding.related)
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[tuple[str, Position, str]] = set()
+    unique = []
+    for item in findings:
+        key = (item.rule, item.position, item.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique

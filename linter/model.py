@@ -1,0 +1,91 @@
+"""The data every stage shares: positions, field values, records and findings (small immutable objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    """A place in an input file: 1-based line and column (characters, a BOM not counted)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One field value and where its text starts in the original file."""
+
+    text: str
+    position: Position
+    display: str | None = None  # a reference's display_value, when the export carries one
+
+
+@dataclass(slots=True)
+class Record:
+    """A ServiceNow record as read from any container: table, sys_id and fields with positions."""
+
+    table: str
+    sys_id: str
+    fields: dict[str, Value]
+    position: Position  # where the record starts (its element or mapping)
+    deleted: bool = False  # the update's `action` is DELETE
+    updated_on: str = ""  # sys_updated_on, to order several updates of one record
+    order: int = 0  # file order, the tie-breaker
+
+    @property
+    def path(self) -> str:
+        return self.position.path
+
+    def get(self, name: str) -> Value | None:
+        return self.fields.get(name)
+
+    def text(self, name: str) -> str:
+        value = self.fields.get(name)
+        return value.text if value is not None else ""
+
+    @property
+    def label(self) -> str:
+        """How messages name this record: `name` (sys_id)."""
+        name = self.text("name") or self.text("id")
+        return f"'{name}' ({self.sys_id})" if name else f"({self.sys_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    position: Position
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem: a rule, where it is, what to do. Never carries a secret value."""
+
+    rule: str
+    severity: Severity
+    message: str
+    position: Position
+    related: tuple[Related, ...] = ()
+    key: str = ""  # line-independent identity (record sys_ids and fields), for fingerprints and baselines
+    record_ids: tuple[str, ...] = field(default=())  # sys_ids / names the finding is about, for suppressions
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.position.path, self.position.line, self.position.column, self.rule, self.message)

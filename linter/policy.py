@@ -1,0 +1,112 @@
+"""Which findings a run reports: select / ignore (ids or prefixes), per-path ignores, severity overrides and
+record suppressions with their reasons; unused or reason-less suppressions are findings themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from linter.discover import excluded
+from linter.model import Finding, Position, Severity
+from linter.read.base import InlineIgnore
+from linter.ruleset import Rule
+from linter.settings import Settings
+
+
+def matches(rule_id: str, selectors: Iterable[str]) -> bool:
+    return any(rule_id == s or (s and rule_id.startswith(s)) or s == "ALL" for s in selectors)
+
+
+def active_rules(rules: Mapping[str, Rule], settings: Settings) -> dict[str, Rule]:
+    """The rules a run executes: selected (all by default) and not ignored."""
+    return {
+        rule_id: rule
+        for rule_id, rule in rules.items()
+        if (not settings.select or matches(rule_id, settings.select)) and not matches(rule_id, settings.ignore)
+    }
+
+
+def apply(
+    findings: Iterable[Finding],
+    rules: Mapping[str, Rule],
+    settings: Settings,
+    ignores: Sequence[InlineIgnore] = (),
+) -> list[Finding]:
+    """Filter and re-grade findings as configured; add SN004 / SN005 for unused or reason-less suppressions."""
+    kept: list[Finding] = []
+    used: set[int] = set()
+    inline_used: set[int] = set()
+    for item in findings:
+        if item.rule not in rules:
+            continue
+        inline = _inline_hit(item, ignores)
+        if inline is not None:
+            inline_used.add(inline)
+            continue
+        if any(
+            matches(item.rule, ids) and excluded(item.position.path, [glob])
+            for glob, ids in settings.per_path_ignores.items()
+        ):
+            continue
+        hit = next(
+            (
+                index
+                for index, entry in enumerate(settings.suppress)
+                if matches(item.rule, [entry.rule]) and entry.record in item.record_ids
+            ),
+            None,
+        )
+        if hit is not None:
+            used.add(hit)
+            continue
+        severity = settings.severity.get(item.rule)
+        if severity is not None and severity != item.severity:
+            item = _with_severity(item, severity)
+        kept.append(item)
+    if "SN004" in rules:
+        for index, entry in enumerate(settings.suppress):
+            if index not in used:
+                path, _, line = entry.source.rpartition(":")
+                kept.append(
+                    Finding(
+                        "SN004",
+                        settings.severity.get("SN004", Severity.WARNING),
+                        f"suppression of {entry.rule} for record '{entry.record}' matches no finding: remove it",
+                        Position(path or settings.config_path or ".", int(line) if line.isdigit() else 1, 1),
+                        key=f"SN004:{entry.rule}:{entry.record}",
+                    )
+                )
+    for index, ignore in enumerate(ignores):
+        rules_text = ",".join(ignore.rules)
+        if not ignore.reason and "SN005" in rules:
+            kept.append(
+                Finding("SN005", settings.severity.get("SN005", Severity.WARNING),
+                        f"suppression of {rules_text} gives no reason: add one after the rule list",
+                        ignore.position, key=f"SN005:{ignore.position.path}:{rules_text}")
+            )
+        if index not in inline_used and "SN004" in rules:
+            kept.append(
+                Finding("SN004", settings.severity.get("SN004", Severity.WARNING),
+                        f"suppression of {rules_text} matches no finding on this line or the next: remove it",
+                        ignore.position, key=f"SN004:{ignore.position.path}:{rules_text}")
+            )
+    return sorted(kept, key=Finding.sort_key)
+
+
+def _inline_hit(item: Finding, ignores: Sequence[InlineIgnore]) -> int | None:
+    """The inline ignore comment covering this finding (same file, its line or the line above), if any."""
+    position = item.position
+    for index, ignore in enumerate(ignores):
+        where = ignore.position
+        if (
+            where.path == position.path
+            and where.line in (position.line, position.line - 1)
+            and matches(item.rule, ignore.rules)
+        ):
+            return index
+    return None
+
+
+def _with_severity(item: Finding, severity: Severity) -> Finding:
+    from dataclasses import replace
+
+    return replace(item, severity=severity)

@@ -1,0 +1,380 @@
+"""XML exports: `<unload>` update sets and list exports, and `<record_update>` source-control record files.
+
+The outer document is streamed through pyexpat in large chunks; only records of the tables some rule reads are
+kept. An update set's `sys_update_xml` payload (a whole second document, in CDATA or entity-escaped) is parsed
+only when its update name or first element names such a table, and every value found inside it is mapped back,
+through the escaping, to its line and column in the original file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pyexpat import ExpatError, ParserCreate
+from typing import Any
+
+from linter.model import Position, Record, Value
+from linter.read.base import (
+    InputProblem,
+    ReadOptions,
+    ReadResult,
+    refused,
+    sniff_bytes,
+    undecodable_at,
+    unparseable,
+)
+from linter.read.positions import Region, Unescape, line_starts, start_tag_end
+
+CHUNK = 1 << 20
+ROOTS = frozenset({"unload", "record_update"})
+UPDATE = "sys_update_xml"
+UPDATE_FIELDS = frozenset({"action", "name", "sys_updated_on", "payload"})
+_UPDATE_NAME = re.compile(r"(.+)_[0-9a-f]{32}")
+_FIRST_RECORD = re.compile(r"<record_update\b[^>]*>\s*<([A-Za-z_][\w.\-]*)")
+_PROLOG_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+_ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.\-:]*)")
+
+
+class _NotAnExport(Exception):
+    pass
+
+
+Anchor = tuple[int, int, int]  # (line, column from 0, byte index) of a parser event
+
+
+class _Pending:
+    """A record being read: its element's attributes, anchor, and the fields captured so far."""
+
+    __slots__ = ("action", "anchor", "fields", "table")
+
+    def __init__(self, table: str, action: str, anchor: Anchor) -> None:
+        self.table = table
+        self.action = action
+        self.anchor = anchor
+        self.fields: dict[str, Value] = {}
+
+
+class _Update:
+    """A `sys_update_xml` being read: the few fields that decide whether and how its payload is parsed."""
+
+    __slots__ = ("action", "name", "payload", "payload_span", "updated_on")
+
+    def __init__(self) -> None:
+        self.action = ""
+        self.name = ""
+        self.updated_on = ""
+        self.payload: str | None = None
+        self.payload_span: tuple[Anchor, int] | None = None
+
+    def table(self) -> str | None:
+        """The payload's table from the update name (`<table>_<sys_id>`), or None when the name does not say."""
+        match = _UPDATE_NAME.fullmatch(self.name)
+        return match.group(1) if match else None
+
+
+class _Document:
+    """Walks one XML document (the outer file or a payload); `locate` turns a field's extent into a Position."""
+
+    def __init__(self, path: str, options: ReadOptions, outer: bool) -> None:
+        self.path = path
+        self.options = options
+        self.outer = outer
+        self.records: list[Record] = []
+        self.problems: list[InputProblem] = []
+        self.depth = 0
+        self.record: _Pending | None = None
+        self.update: _Update | None = None
+        self.field = ""
+        self.field_attrs: dict[str, str] = {}
+        self.field_anchor: Anchor = (0, 0, 0)
+        self.parts: list[str] = []
+        self.root = ""
+        parser = ParserCreate()
+        parser.buffer_text = True
+        parser.buffer_size = 1 << 16
+        parser.ordered_attributes = False
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.StartDoctypeDeclHandler = self._doctype
+        parser.EntityDeclHandler = self._entity
+        self.parser = parser
+
+    # -- positions (overridden by the payload document) ------------------------------------------------------
+    def anchor(self) -> Anchor:
+        parser = self.parser
+        return (parser.CurrentLineNumber, parser.CurrentColumnNumber, parser.CurrentByteIndex)
+
+    def locate(self, start: Anchor, end: Anchor) -> Position:
+        raise NotImplementedError
+
+    def point(self, anchor: Anchor) -> Position:
+        raise NotImplementedError
+
+    def on_update(self, update: _Update) -> None:
+        raise NotImplementedError
+
+    # -- refusals -----------------------------------------------------------------------------------------------
+    def _doctype(self, name: str, *_: Any) -> None:
+        raise refused(
+            "document type declaration (<!DOCTYPE>): ServiceNow exports never contain one; refused for safety",
+            self.point(self.anchor()),
+        )
+
+    def _entity(self, name: str, *_: Any) -> None:
+        raise refused(f"entity declaration '{name}': refused for safety", self.point(self.anchor()))
+
+    # -- structure ----------------------------------------------------------------------------------------------
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        depth = self.depth = self.depth + 1
+        if depth == 3:
+            if self.record is not None or (self.update is not None and name in UPDATE_FIELDS):
+                if self.update is not None and name == "payload" and not self._wants_payload():
+                    return
+                self.field = name
+                self.field_attrs = attrs
+                self.field_anchor = self.anchor()
+                self.parts = []
+                self.parser.CharacterDataHandler = self.parts.append
+        elif depth == 2:
+            if self.outer and name == UPDATE and self.root == "unload":
+                self.update = _Update()
+            elif name in self.options.tables:
+                self.record = _Pending(name, attrs.get("action", ""), self.anchor())
+        elif depth == 1:
+            if name not in ROOTS:
+                raise _NotAnExport(name)
+            self.root = name
+        elif depth > self.options.max_depth:
+            raise refused(
+                f"elements nested deeper than {self.options.max_depth} levels: refused", self.point(self.anchor())
+            )
+
+    def _wants_payload(self) -> bool:
+        assert self.update is not None
+        table = self.update.table()
+        return table is None or table in self.options.tables
+
+    def _end(self, name: str) -> None:
+        depth = self.depth
+        self.depth = depth - 1
+        if depth == 3 and self.field == name:
+            self.parser.CharacterDataHandler = None
+            self.field = ""
+            text = "".join(self.parts)
+            if self.record is not None:
+                position = self.locate(self.field_anchor, self.anchor())
+                self.record.fields[name] = Value(text, position, self.field_attrs.get("display_value"))
+            elif self.update is not None:
+                self._update_field(name, text)
+        elif depth == 2:
+            if self.record is not None:
+                self._finish(self.record)
+                self.record = None
+            elif self.update is not None:
+                update, self.update = self.update, None
+                if update.payload is not None:
+                    self.on_update(update)
+
+    def _update_field(self, name: str, text: str) -> None:
+        update = self.update
+        assert update is not None
+        if name == "name":
+            update.name = text
+        elif name == "action":
+            update.action = text
+        elif name == "sys_updated_on":
+            update.updated_on = text
+        else:
+            update.payload = text
+            update.payload_span = (self.field_anchor, self.parser.CurrentByteIndex)
+
+    def _finish(self, pending: _Pending, update: _Update | None = None) -> None:
+        fields = pending.fields
+        sys_id = fields.get("sys_id")
+        if sys_id is None or not sys_id.text:
+            return  # companions such as <sys_translated_text action="delete_multiple"/> carry no record
+        table_value = fields.get("sys_class_name")
+        table = table_value.text if table_value is not None and table_value.text else pending.table
+        deleted = pending.action.upper() == "DELETE"
+        updated_on = fields["sys_updated_on"].text if "sys_updated_on" in fields else ""
+        if update is not None:
+            deleted = deleted or update.action.upper() == "DELETE"
+            updated_on = update.updated_on or updated_on
+        self.records.append(
+            Record(table, sys_id.text, fields, self.point(pending.anchor), deleted, updated_on, len(self.records))
+        )
+
+
+class _FileDocument(_Document):
+    """The outer document: positions come from the parser's anchors and the file's own bytes."""
+
+    def __init__(self, path: str, fd: int, options: ReadOptions, bom: bool) -> None:
+        super().__init__(path, options, outer=True)
+        self.fd = fd
+        self.bom = bom
+
+    def raw(self, start: int, end: int) -> str:
+        return os.pread(self.fd, max(0, end - start), start).decode("utf-8", "replace")
+
+    def point(self, anchor: Anchor) -> Position:
+        line, column, _ = anchor
+        column += 1 - (self.bom and line == 1)
+        return Position(self.path, line, column, line, column)
+
+    def region(self, anchor: Anchor, end: int) -> Region:
+        line, column, start = anchor
+        return Region(self.path, self.raw(start, end), line, column + 1 - (self.bom and line == 1))
+
+    def locate(self, start: Anchor, end: Anchor) -> Position:
+        if end[2] <= start[2]:
+            return self.point(start)  # an empty element: <x/>
+        region = self.region(start, end[2])
+        return _value_position(region, region.text)
+
+    def on_update(self, update: _Update) -> None:
+        assert update.payload is not None and update.payload_span is not None
+        logical = update.payload
+        table = update.table()
+        if table is None:
+            first = _FIRST_RECORD.search(logical, 0, 4096)
+            if first is None or first.group(1) not in self.options.tables:
+                return
+        anchor, end = update.payload_span
+        region = self.region(anchor, end)
+        content = start_tag_end(region.text, 0)
+        payload = _PayloadDocument(self, update, logical, region, content)
+        payload.parse()
+        self.records.extend(payload.records)
+        self.problems.extend(payload.problems)
+
+
+def _value_position(region: Region, raw: str) -> Position:
+    """Where the text of the element whose start tag begins `raw` starts and ends (CDATA and entities skipped)."""
+    content = start_tag_end(raw, 0)
+    body = raw[content:]
+    if body.startswith("<![CDATA[") and body.endswith("]]>"):
+        return region.position(content + 9, len(raw) - 3)
+    return region.position(content, len(raw))
+
+
+class _PayloadDocument(_Document):
+    """A `sys_update_xml` payload: a record_update document whose positions map back into the outer file."""
+
+    def __init__(self, outer: _FileDocument, update: _Update, logical: str, region: Region, content: int) -> None:
+        super().__init__(outer.path, outer.options, outer=False)
+        self.update_record = update
+        self.logical = logical
+        self.region = region
+        self.content = content  # where the payload's text starts in region.text
+        self.unescape = Unescape(region.text[content:])
+        self.starts = line_starts(logical)
+
+    def index(self, anchor: Anchor) -> int:
+        line, column, _ = anchor
+        starts = self.starts
+        return (starts[line - 1] if line <= len(starts) else len(self.logical)) + column
+
+    def outer_index(self, logical_index: int) -> int:
+        return self.content + self.unescape.raw_index(logical_index)
+
+    def point(self, anchor: Anchor) -> Position:
+        at = self.outer_index(self.index(anchor))
+        return self.region.position(at, at)
+
+    def locate(self, start: Anchor, end: Anchor) -> Position:
+        begin = self.index(start)
+        finish = self.index(end)
+        if finish <= begin:
+            return self.point(start)
+        logical = self.logical
+        content = start_tag_end(logical, begin)
+        stop = finish
+        if logical.startswith("<![CDATA[", content) and logical.endswith("]]>", content, finish):
+            content += 9
+            stop -= 3
+        first = self.outer_index(content)
+        last = self.outer_index(stop - 1) + 1 if stop > content else first
+        return self.region.position(first, last)
+
+    def _finish(self, pending: _Pending, update: _Update | None = None) -> None:
+        super()._finish(pending, self.update_record)
+
+    def parse(self) -> None:
+        try:
+            self.parser.Parse(self.logical, True)
+        except _NotAnExport:
+            return
+        except InputProblem as problem:
+            self.problems.append(problem)
+        except ExpatError as error:
+            at = self.point((error.lineno, error.offset, 0))
+            name = self.update_record.name or "?"
+            self.problems.append(
+                unparseable(f"payload of update '{name}' is not well-formed XML: {_reason(error)}", at)
+            )
+
+
+def _reason(error: ExpatError) -> str:
+    return str(error).split(":", 1)[0]
+
+
+def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
+    """Read one XML file (already opened as `fd`): records of the wanted tables, or the reason it cannot be read."""
+    result = ReadResult()
+    head = os.pread(fd, CHUNK, 0)
+    problem = sniff_bytes(path, head[:8192])
+    if problem is None and not head.strip():
+        problem = unparseable("empty file: no XML document", Position(path, 1, 1))
+    if problem is None:
+        root = _sniff_root(head)
+        if root is not None and root not in ROOTS:
+            result.is_export = False
+            return result
+    if problem is not None:
+        result.findings.append(problem.finding())
+        return result
+    bom = head.startswith(b"\xef\xbb\xbf")
+    document = _FileDocument(path, fd, options, bom)
+    parser = document.parser
+    offset = 0
+    chunk = head
+    try:
+        while chunk:
+            offset += len(chunk)
+            final = offset >= size
+            parser.Parse(chunk, final)
+            if final:
+                break
+            chunk = os.pread(fd, CHUNK, offset)
+        else:
+            parser.Parse(b"", True)
+    except _NotAnExport:
+        result.is_export = False
+        return result
+    except InputProblem as error:
+        document.problems.append(error)
+    except ExpatError as error:
+        line, column = error.lineno, error.offset
+        at = document.point((line, column, 0))
+        index = parser.ErrorByteIndex
+        bad = undecodable_at(path, os.pread(fd, 4, index), at.line, at.column) if index >= 0 else None
+        document.problems.append(bad or unparseable(f"not well-formed XML: {_reason(error)}", at))
+    result.records = document.records
+    result.findings = [problem.finding() for problem in document.problems]
+    return result
+
+
+def _sniff_root(head: bytes) -> str | None:
+    """The root element's name from a file's first bytes, or None when the prolog is longer than that."""
+    text = head[:4096].decode("utf-8", "replace").lstrip("\ufeff")
+    at = 0
+    while True:
+        skip = _PROLOG_SKIP.match(text, at)
+        if skip is None:
+            break
+        at = skip.end()
+    element = _ELEMENT.match(text, at)
+    return element.group(1) if element else None
+
+
+__all__ = ["read_xml"]

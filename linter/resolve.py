@@ -1,0 +1,76 @@
+"""The bundle: every record of a run, joined across files by sys_id; the later update of a record wins.
+
+Readers return records per file; a source-control repository keeps one record per file and credentials often
+live in a separate export, so nothing can be checked until all inputs are read and joined here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from linter.model import Record, Value
+
+
+@dataclass
+class Bundle:
+    """Live records by sys_id (deleted ones removed) and every definition seen, for load-order checks."""
+
+    records: dict[str, Record] = field(default_factory=dict)
+    definitions: dict[str, list[Record]] = field(default_factory=dict)
+    deleted: dict[str, Record] = field(default_factory=dict)
+    _by_table: dict[str, list[Record]] = field(default_factory=dict)
+
+    def get(self, sys_id: str) -> Record | None:
+        return self.records.get(sys_id)
+
+    def table(self, *tables: str) -> list[Record]:
+        found: list[Record] = []
+        for name in tables:
+            found.extend(self._by_table.get(name, ()))
+        return found
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records.values())
+
+    def knows(self, sys_id: str) -> bool:
+        """True when the inputs define the record (live or deleted)."""
+        return sys_id in self.records or sys_id in self.deleted
+
+
+def resolve(records: Iterable[Record]) -> Bundle:
+    """Join records in input order: for each sys_id the latest `sys_updated_on` wins, then the later one read."""
+    bundle = Bundle()
+    definitions: dict[str, list[Record]] = defaultdict(list)
+    for sequence, record in enumerate(records):
+        record.order = sequence
+        definitions[record.sys_id].append(record)
+    for sys_id, versions in definitions.items():
+        winner = max(versions, key=lambda record: (record.updated_on, record.order))
+        if winner.deleted:
+            bundle.deleted[sys_id] = winner
+        else:
+            bundle.records[sys_id] = winner
+    by_table: dict[str, list[Record]] = defaultdict(list)
+    for record in bundle.records.values():
+        by_table[record.table].append(record)
+    bundle.definitions = dict(definitions)
+    bundle._by_table = dict(by_table)
+    return bundle
+
+
+def first_field(record: Record, names: Iterable[str]) -> Value | None:
+    """The first of several spellings of a field that the record carries (e.g. `tag` / `credential_alias`)."""
+    for name in names:
+        value = record.fields.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def reference_ids(value: Value | None) -> list[str]:
+    """The sys_ids a reference or glide_list value names (comma-separated; empty parts dropped)."""
+    if value is None:
+        return []
+    return [part.strip() for part in value.text.split(",") if part.strip()]

@@ -1,0 +1,1 @@
+"""JSON Schemas shipped with snlint (configuration, credential exports)."""

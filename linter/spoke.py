@@ -1,0 +1,370 @@
+"""The Exchange Online spoke's wiring, resolved from a bundle: aliases, their connections and credentials, and
+every (Mailbox credential, OAuth credential) pair with its verdict (exchange-online-spoke.md sections 2-5).
+
+The rules (EXO001-EXO005, CRD001, CRD003) and `snlint inventory` both read this one resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.identity import EMPTY, UPN, Identity, Verdict, from_claims, from_recorded, grade, parse_user
+from linter.model import Record, Value
+from linter.resolve import Bundle, first_field, reference_ids
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Table and field names of the spoke (rules/exchange-online.profile.yaml), plus configured overrides."""
+
+    alias_table: str
+    alias_ids: tuple[str, ...]
+    alias_names: tuple[str, ...]
+    main_alias: str
+    mailbox_markers: tuple[str, ...]
+    parent_field: str
+    connection_tables: tuple[str, ...]
+    connection_alias_fields: tuple[str, ...]
+    connection_credential_fields: tuple[str, ...]
+    oauth_tables: tuple[str, ...]
+    mailbox_tables: tuple[str, ...]
+    user_bearing_tables: tuple[str, ...]
+    credential_tables: tuple[str, ...]
+    credential_alias_fields: tuple[str, ...]
+    profile_field: str
+    user_field: str
+    profile_table: str
+    grant_field: str
+    user_grants: tuple[str, ...]
+    client_grants: tuple[str, ...]
+    oauth_fields: tuple[str, ...] = ("u_authorized_as",)
+    equivalent_domains: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], **overrides: Any) -> Profile:
+        aliases, connections = data["aliases"], data["connections"]
+        credentials, profiles = data["credentials"], data["profiles"]
+        values: dict[str, Any] = {
+            "alias_table": aliases["table"],
+            "alias_ids": tuple(aliases["ids"]),
+            "alias_names": tuple(aliases["names"]),
+            "main_alias": aliases["main"],
+            "mailbox_markers": tuple(aliases["mailbox"]),
+            "parent_field": aliases["parent"],
+            "connection_tables": tuple(connections["tables"]),
+            "connection_alias_fields": tuple(connections["alias"]),
+            "connection_credential_fields": tuple(connections["credential"]),
+            "oauth_tables": tuple(credentials["oauth"]),
+            "mailbox_tables": tuple(credentials["mailbox"]),
+            "user_bearing_tables": tuple(credentials["user_bearing"]),
+            "credential_tables": tuple(credentials["all"]),
+            "credential_alias_fields": tuple(credentials["alias"]),
+            "profile_field": credentials["profile"],
+            "user_field": credentials["user"],
+            "profile_table": profiles["table"],
+            "grant_field": profiles["grant"],
+            "user_grants": tuple(profiles["user_grants"]),
+            "client_grants": tuple(profiles["client_grants"]),
+        }
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
+
+    def tables(self) -> frozenset[str]:
+        return frozenset(
+            (self.alias_table, self.profile_table, *self.connection_tables, *self.credential_tables)
+        )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The OAuth-authorised account as recorded on an OAuth 2.0 credential, and where."""
+
+    identity: Identity
+    value: Value
+    field: str
+
+
+@dataclass(frozen=True)
+class Dangling:
+    """A reference whose target is not in the inputs."""
+
+    record: Record
+    field: str
+    value: Value
+    target: str
+
+
+# Pair outcomes, by the rule that reports them (None: same account).
+SAME = "same"
+EXO001, EXO002, EXO003, EXO004, EXO005 = "EXO001", "EXO002", "EXO003", "EXO004", "EXO005"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One Mailbox credential of an alias against one OAuth credential (or the reason there is none)."""
+
+    alias: Record
+    mailbox: Record
+    user: Value | None  # the Mailbox credential's user_name
+    oauth: Record | None
+    recorded: Recorded | None
+    outcome: str  # SAME or a rule id
+    reason: str  # why, in words, for messages
+    via: str = ""  # where the OAuth credential came from when not the alias itself ("parent 'X'", ...)
+
+
+@dataclass
+class Wiring:
+    """Everything resolved for one Exchange Online alias."""
+
+    alias: Record
+    parent: Record | None
+    is_mailbox_alias: bool
+    connections: list[Record] = field(default_factory=list)
+    credentials: list[Record] = field(default_factory=list)
+    oauth: list[Record] = field(default_factory=list)  # user-grant (or unknown-grant) OAuth credentials
+    client_only: list[Record] = field(default_factory=list)  # client-credentials OAuth credentials
+    mailbox: list[Record] = field(default_factory=list)
+    inactive: list[Record] = field(default_factory=list)
+    pairs: list[Pair] = field(default_factory=list)
+    client_credentials_only: bool = False  # EXO005
+    dangling: list[Dangling] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.alias.text("id") or self.alias.text("name")
+
+
+def _is_inactive(record: Record) -> bool:
+    return record.text("active").strip().lower() == "false"
+
+
+class Spoke:
+    """Resolves the spoke's wiring from a bundle, once per run."""
+
+    def __init__(self, bundle: Bundle, profile: Profile) -> None:
+        self.bundle = bundle
+        self.profile = profile
+        self.aliases = self._aliases()
+        self._credentials_by_alias = self._index_credentials()
+        self.wirings = [self._wire(alias) for alias in self.aliases]
+
+    # -- aliases ------------------------------------------------------------------------------------------------
+    def _aliases(self) -> list[Record]:
+        profile = self.profile
+        candidates = self.bundle.table(profile.alias_table)
+        chosen = {
+            alias.sys_id
+            for alias in candidates
+            if alias.text("id").startswith(profile.alias_ids) or alias.text("name") in profile.alias_names
+            or alias.text("id") in profile.alias_names
+        }
+        grew = True
+        while grew:  # children (through parent) of a spoke alias belong to the spoke
+            grew = False
+            for alias in candidates:
+                if alias.sys_id not in chosen and alias.text(profile.parent_field) in chosen:
+                    chosen.add(alias.sys_id)
+                    grew = True
+        return sorted((alias for alias in candidates if alias.sys_id in chosen), key=lambda a: (a.path, a.position))
+
+    def _index_credentials(self) -> dict[str, list[Record]]:
+        index: dict[str, list[Record]] = {}
+        for credential in self.bundle.table(*self.profile.credential_tables):
+            for alias_id in reference_ids(first_field(credential, self.profile.credential_alias_fields)):
+                index.setdefault(alias_id, []).append(credential)
+        return index
+
+    def is_mailbox_alias(self, alias: Record) -> bool:
+        label = f"{alias.text('id')} {alias.text('name')}".upper()
+        return any(marker.upper() in label for marker in self.profile.mailbox_markers)
+
+    def by_alias_id(self, alias_id: str) -> Record | None:
+        for alias in self.aliases:
+            if alias.text("id") == alias_id:
+                return alias
+        return None
+
+    # -- one alias ----------------------------------------------------------------------------------------------
+    def _wire(self, alias: Record) -> Wiring:
+        profile, bundle = self.profile, self.bundle
+        parent_value = alias.get(profile.parent_field)
+        parent = bundle.get(parent_value.text) if parent_value is not None and parent_value.text else None
+        wiring = Wiring(alias, parent, self.is_mailbox_alias(alias))
+        if parent_value is not None and parent_value.text and parent is None:
+            wiring.dangling.append(Dangling(alias, profile.parent_field, parent_value, parent_value.text))
+        credentials: dict[str, Record] = {}
+        for connection in bundle.table(*profile.connection_tables):
+            alias_ref = first_field(connection, profile.connection_alias_fields)
+            if alias_ref is None or alias_ref.text != alias.sys_id:
+                continue
+            wiring.connections.append(connection)
+            if _is_inactive(connection):
+                wiring.inactive.append(connection)
+                continue
+            credential_ref = first_field(connection, profile.connection_credential_fields)
+            for target in reference_ids(credential_ref):
+                credential = bundle.get(target)
+                if credential is None:
+                    assert credential_ref is not None
+                    wiring.dangling.append(Dangling(connection, "credential", credential_ref, target))
+                else:
+                    credentials.setdefault(credential.sys_id, credential)
+        for credential in self._credentials_by_alias.get(alias.sys_id, ()):
+            credentials.setdefault(credential.sys_id, credential)
+        for credential in credentials.values():
+            wiring.credentials.append(credential)
+            if _is_inactive(credential):
+                wiring.inactive.append(credential)
+            elif credential.table in profile.oauth_tables:
+                grant = self.grant(credential, wiring)
+                (wiring.client_only if grant in profile.client_grants else wiring.oauth).append(credential)
+            elif credential.table in profile.mailbox_tables or (
+                wiring.is_mailbox_alias and credential.table in profile.user_bearing_tables
+            ):
+                wiring.mailbox.append(credential)
+        return wiring
+
+    def grant(self, credential: Record, wiring: Wiring | None = None) -> str:
+        """The grant type of an OAuth credential's profile ('' when unknown)."""
+        reference = credential.get(self.profile.profile_field)
+        if reference is None or not reference.text:
+            return ""
+        profile_record = self.bundle.get(reference.text)
+        if profile_record is None:
+            if wiring is not None:
+                wiring.dangling.append(Dangling(credential, self.profile.profile_field, reference, reference.text))
+            return ""
+        return profile_record.text(self.profile.grant_field).strip()
+
+    def recorded_identity(self, credential: Record) -> Recorded | None:
+        """The Microsoft account recorded on an OAuth 2.0 credential (section 3 of exchange-online-spoke.md)."""
+        fields = credential.fields
+        claims = {
+            claim: fields[f"authorized_as.{claim}"].text
+            for claim in ("upn", "preferred_username", "unique_name")
+            if f"authorized_as.{claim}" in fields
+        }
+        if claims:
+            identity = from_claims(claims)
+            if identity is not None:
+                return Recorded(identity, fields[f"authorized_as.{identity.claim}"], "authorized_as")
+        for name in ("authorized_as", *self.profile.oauth_fields):
+            value = fields.get(name)
+            if value is not None and value.text.strip():
+                return Recorded(from_recorded(value.text), value, name)
+        return None
+
+
+def pair(spoke: Spoke) -> None:
+    """Fill every wiring's pairs: each Mailbox credential against each OAuth credential it should match."""
+    seen: set[tuple[str, str]] = set()
+    main = spoke.by_alias_id(spoke.profile.main_alias)
+    by_id = {wiring.alias.sys_id: wiring for wiring in spoke.wirings}
+    for wiring in spoke.wirings:
+        if not wiring.mailbox:
+            continue
+        oauth, via, client_seen = _oauth_for(wiring, by_id, main)
+        if not oauth and client_seen:
+            wiring.client_credentials_only = True
+        for mailbox in wiring.mailbox:
+            user = mailbox.get(spoke.profile.user_field)
+            if not oauth:
+                key = (mailbox.sys_id, "")
+                if key not in seen and not wiring.client_credentials_only:
+                    seen.add(key)
+                    wiring.pairs.append(_unpaired(spoke, wiring, mailbox, user))
+                continue
+            for credential in oauth:
+                key = (mailbox.sys_id, credential.sys_id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                wiring.pairs.append(_compare(spoke, wiring.alias, mailbox, user, credential, via))
+
+
+def _oauth_for(
+    wiring: Wiring, by_id: Mapping[str, Wiring], main: Record | None
+) -> tuple[list[Record], str, bool]:
+    """OAuth credentials for an alias: its own, else its parent's, else the main alias's (section 4.3)."""
+    chain: list[tuple[Wiring, str]] = [(wiring, "")]
+    if wiring.parent is not None and wiring.parent.sys_id in by_id:
+        chain.append((by_id[wiring.parent.sys_id], f"parent alias {wiring.parent.label}"))
+    if main is not None and main.sys_id in by_id and all(main.sys_id != w.alias.sys_id for w, _ in chain):
+        chain.append((by_id[main.sys_id], f"main alias {main.label}"))
+    client_seen = False
+    for link, via in chain:
+        if link.oauth:
+            return link.oauth, via, client_seen
+        client_seen = client_seen or bool(link.client_only)
+    return [], "", client_seen
+
+
+def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None) -> Pair:
+    dangling = "; ".join(
+        f"{d.record.table} {d.record.label} field '{d.field}' points to {d.target}, which is not in the inputs"
+        for d in wiring.dangling
+    )
+    reason = (
+        f"alias '{wiring.id}' has no OAuth 2.0 credential (authorization code) to compare with"
+        + (f" ({dangling})" if dangling else "")
+        + ": add the OAuth 2.0 credential (or its export) to the inputs"
+    )
+    mailbox_identity = parse_user(user.text if user is not None else "")
+    if mailbox_identity.shape not in (UPN, EMPTY):
+        return Pair(wiring.alias, mailbox, user, None, None, EXO003, _not_upn(mailbox_identity))
+    return Pair(wiring.alias, mailbox, user, None, None, EXO004, reason)
+
+
+def _not_upn(identity: Identity) -> str:
+    return (
+        f"Mailbox credential user '{identity.text}' is a {identity.shape} name, not an Entra ID UPN "
+        "(user@domain), so it cannot be compared with the OAuth-authorised Microsoft account"
+    )
+
+
+def _compare(
+    spoke: Spoke, alias: Record, mailbox: Record, user: Value | None, oauth: Record, via: str
+) -> Pair:
+    mailbox_identity = parse_user(user.text if user is not None else "")
+    if mailbox_identity.shape == EMPTY:
+        return Pair(alias, mailbox, user, oauth, None, EXO004, "the Mailbox credential has no user name", via)
+    if mailbox_identity.shape != UPN:
+        return Pair(alias, mailbox, user, oauth, None, EXO003, _not_upn(mailbox_identity), via)
+    recorded = spoke.recorded_identity(oauth)
+    if recorded is None or recorded.identity.shape == EMPTY:
+        fields = " or ".join(spoke.profile.oauth_fields)
+        what = (
+            f"its token carries no {recorded.identity.claim.split(' ', 2)[-1]}"
+            if recorded is not None and recorded.identity.claim
+            else "no Microsoft account is recorded on it"
+        )
+        reason = (
+            f"cannot verify: OAuth 2.0 credential {oauth.label} is paired with it but {what}; record the account "
+            f"that signed in at 'Get OAuth Token' in the credential's {fields} field (or `authorized_as` in a "
+            "YAML/JSON credential export)"
+        )
+        return Pair(alias, mailbox, user, oauth, recorded, EXO004, reason, via)
+    if recorded.identity.shape != UPN:
+        reason = (
+            f"cannot verify: the account recorded on OAuth 2.0 credential {oauth.label} "
+            f"('{recorded.identity.text}') is not a UPN; record the UPN that signed in at 'Get OAuth Token'"
+        )
+        return Pair(alias, mailbox, user, oauth, recorded, EXO004, reason, via)
+    verdict = grade(mailbox_identity, recorded.identity, spoke.profile.equivalent_domains)
+    outcome = {
+        Verdict.SAME: SAME,
+        Verdict.DIFFERS: EXO001,
+        Verdict.MAYBE: EXO002,
+        Verdict.NOT_COMPARABLE: EXO004,
+    }[verdict]
+    return Pair(alias, mailbox, user, oauth, recorded, outcome, verdict.value, via)
+
+
+def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
+    spoke = Spoke(bundle, profile)
+    pair(spoke)
+    return spoke
+
