@@ -89,7 +89,9 @@ def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
 
     try:
         document, locate = load_yaml_document(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, ValueError, YamlProblem) as error:
+    except YamlProblem as error:
+        raise RuleError(f"{path}:{error.line}:{error.column}: invalid rule file: {error.message}") from error
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise RuleError(f"{path}: cannot read rule file: {error}") from error
     validator = validator or rule_validator()
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
