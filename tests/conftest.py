@@ -1,0 +1,48 @@
+"""Shared test helpers: run the real command, locate the project, the fixtures and ../shared."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+
+
+def snlint(*args: str, cwd: Path | str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m linter ARGS` as a user would, capturing output."""
+    return subprocess.run(
+        [sys.executable, "-m", "linter", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**__import__("os").environ, "NO_COLOR": "1"},
+    )
+
+
+def snlint_json(*args: str, cwd: Path | str | None = None) -> dict[str, Any]:
+    result = snlint("--format", "json", *args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def located(data: dict[str, Any]) -> set[tuple[str, str, int, int]]:
+    """(rule, path, line, column) of every finding of a JSON report."""
+    return {(f["rule"], f["path"], f["line"], f["column"]) for f in data["findings"]}
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED

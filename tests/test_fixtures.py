@@ -1,0 +1,33 @@
+"""Every scenario folder under tests/fixtures with an expected.txt: the real command reports exactly those
+findings (rule, path, line, column), and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, located, snlint_json
+
+SCENARIOS = sorted(path.parent for path in FIXTURES.glob("*/expected.txt"))
+
+
+def _expected(folder: Path) -> set[tuple[str, str, int, int]]:
+    expected = set()
+    for line in (folder / "expected.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rule, where = line.split(maxsplit=1)
+        path, row, column = where.rsplit(":", 2)
+        expected.add((rule, path, int(row), int(column)))
+    return expected
+
+
+@pytest.mark.parametrize("folder", SCENARIOS, ids=[folder.name for folder in SCENARIOS])
+def test_scenario_reports_exactly_the_expected_findings(folder: Path) -> None:
+    report = snlint_json("--no-context", ".", cwd=folder)
+    assert located(report) == _expected(folder)
+
+
+def test_there_are_scenarios() -> None:
+    assert len(SCENARIOS) >= 15
