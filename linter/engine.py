@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import stat
-import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
-from linter.discover import XML, Input, discover, display
+from linter.discover import SUFFIXES, XML, Input, discover, display, excluded, kind_of
+
+SUFFIX_TUPLE = tuple(SUFFIXES)
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.resolve import Bundle, resolve
@@ -102,6 +103,8 @@ def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadRes
             os.close(fd)
     except Exception as error:  # a bug in snlint: report it against the file, keep going
         if debug:
+            import traceback
+
             traceback.print_exc()
         return ReadResult(findings=[_internal(path, error)])
 
@@ -141,16 +144,33 @@ def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug:
         return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
 
 
-def repository_root(start: str = ".") -> str:
-    """The enclosing git work tree (the folder holding .git), else `start`."""
+def repository_root(start: str = ".") -> str | None:
+    """The enclosing git work tree (the folder holding .git), or None."""
     here = os.path.abspath(start)
     while True:
         if os.path.exists(os.path.join(here, ".git")):
             return here
         parent = os.path.dirname(here)
         if parent == here:
-            return os.path.abspath(start)
+            return None
         here = parent
+
+
+def _git_files(root: str) -> list[str] | None:
+    """The files git knows in `root` (tracked, plus untracked ones not ignored), or None without git."""
+    import subprocess
+
+    try:
+        listing = subprocess.run(
+            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = listing.decode("utf-8", "surrogateescape").split("\0")
+    return [os.path.join(root, name) for name in names if name.lower().endswith(SUFFIX_TUPLE)]
 
 
 def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debug: bool = False) -> Run:
@@ -188,6 +208,8 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
             found = list(kinds[rule.check["kind"]](rule, context))
         except Exception as error:
             if debug:
+                import traceback
+
                 traceback.print_exc()
             reported.append(_internal(rule.source if rule.source != "built-in" else f"rule {rule.id}", error))
             internal = True
@@ -200,10 +222,23 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
 
 
 def _context(settings: Settings) -> list[Input]:
-    """The unchanged files a cross-file check needs: the configured `context` paths, else the repository."""
-    roots = list(settings.context) or [repository_root()]
-    found = discover([root for root in roots if os.path.exists(root)], settings.exclude)
-    return [Input(_relative(item.path), item.kind, explicit=False) for item in found]
+    """The unchanged files a cross-file check needs: the configured `context` paths, else the files of the
+    enclosing git repository (what git tracks or would track, so ignored build output is not read)."""
+    if settings.context:
+        found = discover([root for root in settings.context if os.path.exists(root)], settings.exclude)
+        return [Input(_relative(item.path), item.kind, explicit=False) for item in found]
+    root = repository_root()
+    if root is None:
+        return []
+    files = _git_files(root)
+    if files is None:
+        found = discover([root], settings.exclude)
+        return [Input(_relative(item.path), item.kind, explicit=False) for item in found]
+    return [
+        Input(_relative(path), kind_of(path), explicit=False)
+        for path in files
+        if not excluded(path, settings.exclude) and os.path.isfile(path)
+    ]
 
 
 def _relative(path: str) -> str:

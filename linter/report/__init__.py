@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from linter.model import Finding
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
@@ -11,6 +9,8 @@ FORMATS = ("text", "json", "sarif", "github", "junit")
 
 def fingerprint(finding: Finding) -> str:
     """A line-independent identity of a finding: the rule and the records and fields involved, hashed."""
+    import hashlib
+
     return hashlib.sha256(f"{finding.rule}\x00{finding.key}".encode()).hexdigest()[:32]
 
 
