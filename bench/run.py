@@ -10,8 +10,8 @@ Scenarios (inputs are generated into bench/out/ by bench/generate.py when missin
 
 Each round runs every tool once, rotating the order from round to round, so that drift (caches, thermal,
 other load) spreads over all tools. Wall time is time.perf_counter() around the child processes; peak RSS is
-the child's ru_maxrss from os.wait4 (the largest over a tool's batches). snlint exit codes 0 and 1 both count
-as success (1 means it found problems); the reference tools must exit 0.
+the child's ru_maxrss, the largest over a tool's batches (see Meter for how it is taken). snlint exit codes 0
+and 1 both count as success (1 means it found problems); the reference tools must exit 0.
 
 Standard library only. Tools are looked up next to the running interpreter (its venv) first, then on PATH.
 """
@@ -191,9 +191,9 @@ class Tool:
     def summary(self) -> dict[str, object]:
         walls = [r.wall_s for r in self.runs]
         first = self.batches[0] if self.batches else []
-        shown = " ".join(first[:4]) + (
-            f" ... ({sum(len(b) for b in self.batches)} args)" if len(first) > 4 else ""
-        )
+        shown = " ".join(first[:4])
+        if len(first) > 4:
+            shown = " ".join(first[:3]) + f" ... (+{len(first) - 3} more arguments)"
         return {
             "tool": self.label,
             "command": shown,
