@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="skip matching files, also when named explicitly (repeatable)")
         sub.add_argument("--no-context", action="store_true",
                          help="when files are given, do not read the rest of the repository to resolve references")
+        sub.add_argument("--no-cache", action="store_true",
+                         help="do not use or write the cache of context records (~/.cache/snlint)")
         sub.add_argument("--jobs", type=int, default=None, metavar="N", help="reader processes (default: auto)")
         sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
         sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -116,6 +118,8 @@ def _settings(options: argparse.Namespace) -> object:
         updates["exclude"] = tuple(settings.exclude) + tuple(options.exclude)
     if options.jobs is not None:
         updates["jobs"] = options.jobs
+    if options.no_cache:
+        updates["cache"] = False
     for key, value in updates.items():
         setattr(settings, key, value)
     return settings

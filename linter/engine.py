@@ -12,9 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
-from linter.discover import SUFFIXES, XML, Input, discover, display, excluded, kind_of
-
-SUFFIX_TUPLE = tuple(SUFFIXES)
+from linter.discover import XML, Input, discover
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.resolve import Bundle, resolve
@@ -144,35 +142,6 @@ def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug:
         return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
 
 
-def repository_root(start: str = ".") -> str | None:
-    """The enclosing git work tree (the folder holding .git), or None."""
-    here = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-
-
-def _git_files(root: str) -> list[str] | None:
-    """The files git knows in `root` (tracked, plus untracked ones not ignored), or None without git."""
-    import subprocess
-
-    try:
-        listing = subprocess.run(
-            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    names = listing.decode("utf-8", "surrogateescape").split("\0")
-    return [os.path.join(root, name) for name in names if name.lower().endswith(SUFFIX_TUPLE)]
-
-
 def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debug: bool = False) -> Run:
     """Lint `paths` (files or folders); findings are filtered and graded by `settings`."""
     rules = load_rules(settings)
@@ -186,19 +155,25 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
     )
     inputs = discover(paths or ["."], settings.exclude)
     given = {item.path for item in inputs}
-    context_inputs: list[Input] = []
-    if use_context and any(item.explicit for item in inputs):
-        real = {os.path.realpath(item.path) for item in inputs}
-        context_inputs = [item for item in _context(settings) if os.path.realpath(item.path) not in real]
-    results = read_all([*inputs, *context_inputs], options, settings.jobs, debug)
     reported: list[Finding] = []
     records: list[Record] = []
     ignores: list[InlineIgnore] = []
-    for item, result in zip([*inputs, *context_inputs], results):
+    for result in read_all(inputs, options, settings.jobs, debug):
         records.extend(result.records)
         ignores.extend(result.ignores)
-        if item.path in given:
-            reported.extend(result.findings)
+        reported.extend(result.findings)
+    in_context = use_context and any(item.explicit for item in inputs)
+    if in_context:
+        from linter.context import context_inputs, read_context
+
+        records.extend(
+            read_context(
+                context_inputs(settings, inputs),
+                options,
+                lambda items, opts: read_all(items, opts, settings.jobs, debug),
+                use_cache=settings.cache,
+            )
+        )
     bundle = resolve(records)
     context = checks.Context(bundle, profile)
     kinds = checks.registry()
@@ -214,38 +189,11 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
             reported.append(_internal(rule.source if rule.source != "built-in" else f"rule {rule.id}", error))
             internal = True
             continue
-        if context_inputs:
+        if in_context:
             found = [item for item in found if _touches(item, given)]
         reported.extend(found)
     findings = policy.apply(_unique(reported), active, settings, ignores)
     return Run(findings, len(inputs), internal, bundle, context, active)
-
-
-def _context(settings: Settings) -> list[Input]:
-    """The unchanged files a cross-file check needs: the configured `context` paths, else the files of the
-    enclosing git repository (what git tracks or would track, so ignored build output is not read)."""
-    if settings.context:
-        found = discover([root for root in settings.context if os.path.exists(root)], settings.exclude)
-        return [Input(_relative(item.path), item.kind, explicit=False) for item in found]
-    root = repository_root()
-    if root is None:
-        return []
-    files = _git_files(root)
-    if files is None:
-        found = discover([root], settings.exclude)
-        return [Input(_relative(item.path), item.kind, explicit=False) for item in found]
-    return [
-        Input(_relative(path), kind_of(path), explicit=False)
-        for path in files
-        if not excluded(path, settings.exclude) and os.path.isfile(path)
-    ]
-
-
-def _relative(path: str) -> str:
-    try:
-        return display(os.path.relpath(path))
-    except ValueError:  # another drive (Windows)
-        return path
 
 
 def _touches(finding: Finding, given: set[str]) -> bool:

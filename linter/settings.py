@@ -36,6 +36,7 @@ class Settings:
     max_file_size: int = 1024 * MIB
     max_depth: int = 500
     jobs: int = 0  # reader processes; 0: decide from the number of files
+    cache: bool = True  # cache the records of context files (by size and mtime)
     config_path: str = ""  # the configuration file used, if any
     root: str = "."  # the directory paths in output are relative to (the configuration's folder or cwd)
 

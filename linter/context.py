@@ -1,0 +1,170 @@
+"""The context of a run on named files (the pre-commit case): the repository's other exports, which the
+cross-file checks need to resolve aliases, connections and credentials. Their findings are not reported.
+
+Reading it must stay cheap on a repository with tens of thousands of files, so:
+- the files are those git tracks or would track (ignored build output is not read), or the configured paths;
+- a record file whose first bytes name a table no rule reads is skipped without parsing;
+- the records of each context file are cached by (size, mtime), so a commit re-reads only what changed
+  (pre-commit also splits long file lists into several runs, which then share the cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import subprocess
+from collections.abc import Callable, Sequence
+
+from linter import __version__
+from linter.discover import SUFFIXES, XML, Input, discover, display, excluded, kind_of
+from linter.model import Record
+from linter.read.base import ReadOptions, ReadResult
+from linter.settings import Settings
+
+_SUFFIXES = tuple(SUFFIXES)
+_TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
+_ROOT = re.compile(rb"<(record_update|unload)\b")
+CACHE_VERSION = 1
+
+Reader = Callable[[Sequence[Input], ReadOptions], list[ReadResult]]
+
+
+def repository_root(start: str = ".") -> str | None:
+    """The enclosing git work tree (the folder holding .git), or None."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _git_files(root: str) -> list[str] | None:
+    """The files git knows in `root` (tracked, plus untracked ones not ignored), relative to `root`."""
+    try:
+        listing = subprocess.run(
+            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = listing.decode("utf-8", "surrogateescape").split("\0")
+    return [name for name in names if name.lower().endswith(_SUFFIXES)]
+
+
+def _relative(path: str) -> str:
+    try:
+        return display(os.path.relpath(path))
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def context_inputs(settings: Settings, given: Sequence[Input]) -> list[Input]:
+    """The context files: configured `context` paths, else the enclosing git repository; minus the given files.
+
+    Paths are joined as strings (no per-file system calls): a repository can hold tens of thousands of files.
+    """
+    here = os.getcwd()
+    named = {os.path.normpath(os.path.join(here, item.path)) for item in given}
+    absolute: list[str]
+    if settings.context:
+        found = discover([p for p in settings.context if os.path.exists(p)], settings.exclude)
+        absolute = [os.path.normpath(os.path.join(here, item.path)) for item in found]
+    else:
+        root = repository_root()
+        if root is None:
+            return []
+        listed = _git_files(root)
+        if listed is None:
+            found = discover([root], settings.exclude)
+            absolute = [os.path.normpath(os.path.join(here, item.path)) for item in found]
+        else:
+            absolute = [os.path.join(root, os.path.normpath(name)) for name in listed]
+    prefix = here.rstrip(os.sep) + os.sep
+    inputs = []
+    for path in absolute:
+        if path in named or (settings.exclude and excluded(path, settings.exclude)):
+            continue
+        shown = display(path[len(prefix):]) if path.startswith(prefix) else _relative(path)
+        inputs.append(Input(shown, kind_of(path), explicit=False))
+    return inputs
+
+
+def _worth_reading(path: str, tables: frozenset[str]) -> bool:
+    """False for an XML file whose first bytes show it holds no record of a table a rule reads."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        return False
+    if not _ROOT.search(head):
+        return False  # not a ServiceNow export (they name their root on the first line)
+    table = _TABLE.search(head)
+    return table is None or table.group(1).decode("utf-8", "replace") in tables
+
+
+def _cache_file(options: ReadOptions) -> str:
+    base = os.environ.get("SNLINT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "snlint"
+    )
+    key = repr((CACHE_VERSION, __version__, os.getcwd(), sorted(options.tables), options.oauth_fields,
+                options.max_bytes, options.max_depth))
+    return os.path.join(base, hashlib.sha256(key.encode()).hexdigest()[:24] + ".pickle")
+
+
+Entry = tuple[int, int, list[Record]]
+
+
+def _load(cache: str) -> dict[str, Entry]:
+    try:
+        with open(cache, "rb") as handle:
+            data = pickle.load(handle)
+    except Exception:  # missing, unreadable or from another version: start afresh
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save(cache: str, entries: dict[str, Entry]) -> None:
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        temporary = f"{cache}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, cache)
+    except OSError:
+        pass  # a read-only home: the cache is an optimisation only
+
+
+def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, use_cache: bool = True) -> list[Record]:
+    """The records of the context files, from the cache where a file is unchanged."""
+    cache = _cache_file(options)
+    entries = _load(cache) if use_cache else {}
+    fresh: dict[str, Entry] = {}
+    records: list[Record] = []
+    stale: list[tuple[Input, int, int]] = []
+    for item in items:
+        try:
+            info = os.stat(item.path)
+        except OSError:
+            continue
+        entry = entries.get(item.path)
+        if entry is not None and entry[0] == info.st_size and entry[1] == info.st_mtime_ns:
+            fresh[item.path] = entry
+            records.extend(entry[2])
+        elif item.kind != XML or _worth_reading(item.path, options.tables):
+            stale.append((item, info.st_size, info.st_mtime_ns))
+        else:
+            fresh[item.path] = (info.st_size, info.st_mtime_ns, [])
+    results = reader([item for item, _, _ in stale], options) if stale else []
+    for (item, size, mtime), result in zip(stale, results, strict=True):
+        fresh[item.path] = (size, mtime, result.records)
+        records.extend(result.records)
+    if use_cache and (stale or len(fresh) != len(entries)):
+        _save(cache, fresh)
+    return records
