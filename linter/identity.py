@@ -124,6 +124,6 @@ def grade(mailbox: Identity, oauth: Identity, equivalent: Mapping[str, str] | No
         return Verdict.SAME if oauth.proven else Verdict.MAYBE
     if not oauth.proven:
         return Verdict.MAYBE
-    if mailbox.local != oauth.local or mailbox_domain in equivalent.values() and oauth_domain in equivalent.values():
+    if mailbox.local != oauth.local or (mailbox_domain in equivalent.values() and oauth_domain in equivalent.values()):
         return Verdict.DIFFERS
     return Verdict.MAYBE if _related(mailbox.domain, oauth.domain) else Verdict.DIFFERS

@@ -178,9 +178,9 @@ def compile_index(rules_dir: Path) -> str:
 
 def main() -> None:
     """Regenerate rules/index.json and docs/rules.md from the rule files (run after editing rules/)."""
-    from linter.report.rulesdoc import render_rules_doc
-
     from pathlib import Path
+
+    from linter.report.rulesdoc import render_rules_doc
 
     root = Path(__file__).resolve().parent.parent
     index = compile_index(root / "rules")
