@@ -1,0 +1,137 @@
+"""The SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers (valid against the OASIS schema).
+
+Paths are written relative to the run's root (`settings.root`) under the `%SRCROOT%` base id, with `/`
+separators and percent-encoding; a file outside the root gets an absolute `file://` URI instead. Columns count
+Unicode code points, and end columns are exclusive, as SARIF and snlint's positions both define them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from linter import __version__
+from linter.model import Finding, Position, Severity
+from linter.report import fingerprint
+from linter.ruleset import Rule
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/snlint/snlint"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT = "snlint/v1"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+TAGS = {"EXO": ("exchange-online", "KB2663456"), "CRD": ("credentials",), "SN": ("snlint",)}
+
+
+class Locator:
+    """Turns finding paths into SARIF artifact locations relative to one root folder."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root or ".")
+
+    def base(self) -> dict[str, Any]:
+        """The `originalUriBaseIds` entry for %SRCROOT%: an absolute file URI ending with '/'."""
+        uri = Path(self.root).as_uri()
+        return {SRCROOT: {"uri": uri if uri.endswith("/") else uri + "/"}}
+
+    def artifact(self, path: str) -> dict[str, Any]:
+        absolute = os.path.abspath(path)
+        try:
+            relative = os.path.relpath(absolute, self.root)
+        except ValueError:  # another drive (Windows)
+            relative = ""
+        parts = PurePosixPath(relative.replace(os.sep, "/")).parts if relative else ()
+        if not parts or parts[0] == "..":
+            return {"uri": Path(absolute).as_uri()}
+        return {"uri": quote("/".join(parts), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(position: Position) -> dict[str, int]:
+    region = {"startLine": max(1, position.line), "startColumn": max(1, position.column)}
+    if position.end_line >= region["startLine"]:
+        region["endLine"] = position.end_line
+        if position.end_column > 0 and (
+            position.end_line > position.line or position.end_column >= region["startColumn"]
+        ):
+            region["endColumn"] = position.end_column
+    return region
+
+
+def _physical(position: Position, locator: Locator) -> dict[str, Any]:
+    return {"artifactLocation": locator.artifact(position.path), "region": _region(position)}
+
+
+def _descriptor(rule: Rule) -> dict[str, Any]:
+    markdown = rule.description
+    if rule.references:
+        links = (f"<{item}>" if item.startswith("http") else item for item in rule.references)
+        markdown += "\n\nReferences:\n" + "\n".join(f"- {link}" for link in links)
+    markdown += f"\n\n[{rule.id} {rule.name}]({rule.help_uri})"
+    tags = list(TAGS.get(rule.id.rstrip("0123456789"), ("snlint",)))
+    if rule.check.get("kind") == "plaintext_secret":
+        tags.append("security")
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": f"{rule.description}\n\nDocumentation: {rule.help_uri}", "markdown": markdown},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": tags},
+    }
+
+
+def _result(item: Finding, index: int | None, locator: Locator) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": item.rule}
+    if index is not None:
+        result["ruleIndex"] = index
+    result["level"] = LEVELS[item.severity]
+    result["message"] = {"text": item.message}
+    result["locations"] = [{"physicalLocation": _physical(item.position, locator)}]
+    if item.related:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": _physical(other.position, locator),
+                "message": {"text": other.message},
+            }
+            for number, other in enumerate(item.related, start=1)
+        ]
+    result["partialFingerprints"] = {FINGERPRINT: fingerprint(item)}
+    return result
+
+
+def document(findings: Iterable[Finding], rules: Mapping[str, Rule], root: str = ".") -> dict[str, Any]:
+    """The SARIF log as a dictionary: one run, one rule entry per active rule, one result per finding."""
+    locator = Locator(root)
+    ordered = sorted(rules.values(), key=lambda rule: rule.id)
+    indexes = {rule.id: number for number, rule in enumerate(ordered)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "snlint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_descriptor(rule) for rule in ordered],
+                    }
+                },
+                "originalUriBaseIds": locator.base(),
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(item, indexes.get(item.rule), locator) for item in findings],
+            }
+        ],
+    }
+
+
+def render(findings: Iterable[Finding], rules: Mapping[str, Rule], root: str = ".") -> str:
+    return json.dumps(document(findings, rules, root), indent=2, ensure_ascii=False) + "\n"
