@@ -182,7 +182,7 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         from linter.baseline import BaselineError, filter_baseline
 
         try:
-            findings, stale = filter_baseline(options.baseline, findings)
+            findings, stale = filter_baseline(options.baseline, findings, result.scope)
         except BaselineError as error:
             raise _UsageError(str(error)) from error
         if stale:
@@ -201,7 +201,10 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
     elif fmt == "sarif":
         from linter.report import sarif
 
-        report = sarif.render(findings, result.rules, settings.root)
+        from linter.context import repository_root
+
+        root = settings.root if settings.config_path else (repository_root() or settings.root)
+        report = sarif.render(findings, result.rules, root)
     elif fmt == "github":
         from linter.report import github
 

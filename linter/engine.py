@@ -33,6 +33,7 @@ class Run:
     bundle: Bundle | None = None
     context: checks.Context | None = None
     rules: dict[str, Rule] = field(default_factory=dict)
+    scope: list[str] | None = None  # the files linted, when files were named (the rest was only context)
 
 
 def load_rules(settings: Settings) -> dict[str, Rule]:
@@ -193,7 +194,8 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
             found = [item for item in found if _touches(item, given)]
         reported.extend(found)
     findings = policy.apply(_unique(reported), active, settings, ignores)
-    return Run(findings, len(inputs), internal, bundle, context, active)
+    scope = sorted(given) if in_context else None
+    return Run(findings, len(inputs), internal, bundle, context, active, scope)
 
 
 def _touches(finding: Finding, given: set[str]) -> bool:

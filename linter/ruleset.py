@@ -72,9 +72,9 @@ class RuleError(Exception):
 def _package() -> Any:
     """The shipped rules folder. A plain path when installed as files (importlib.resources and pathlib cost
     ~8 ms of start-up, a third of a small pre-commit run), importlib.resources otherwise (zip imports)."""
-    from linter import rules as package
+    from importlib import import_module
 
-    folder = os.path.dirname(package.__file__ or "")
+    folder = os.path.dirname(import_module("linter.rules").__file__ or "")
     if os.path.isfile(os.path.join(folder, INDEX)):
         return _Folder(folder)
     from importlib import resources
