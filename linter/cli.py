@@ -76,7 +76,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
 
 
-def _use_color(choice: str, stream: object) -> bool:
+def use_color(choice: str, stream: object) -> bool:
     if choice != "auto":
         return choice == "always"
     if os.environ.get("NO_COLOR"):
@@ -129,7 +129,7 @@ class _UsageError(Exception):
     pass
 
 
-def _emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None) -> None:
     if output:
         from linter.report.files import write_atomic
 
@@ -193,7 +193,7 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
     if fmt == "text":
         from linter.report import text
 
-        report = text.render(findings, result.files, color=_use_color(options.color, stream))
+        report = text.render(findings, result.files, color=use_color(options.color, stream))
     elif fmt == "json":
         from linter.report import json as json_report
 
@@ -213,7 +213,7 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         from linter.report import junit
 
         report = junit.render(findings, result.files)
-    _emit(report, options.output)
+    emit(report, options.output)
     if result.internal_error:
         return EXIT_ERROR
     failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
@@ -230,14 +230,14 @@ def _rules(options: argparse.Namespace, settings: object) -> int:
         import json
 
         data = [{**rule.to_data(), "source": rule.source, "help_uri": rule.help_uri} for rule in rules.values()]
-        _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", options.output)
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", options.output)
         return EXIT_OK
     width = max(len(rule.name) for rule in rules.values())
     lines = [f"{'RULE':<7} {'SEVERITY':<8} {'NAME':<{width}} SUMMARY"]
     for rule in sorted(rules.values(), key=lambda r: r.id):
         severity = settings.severity.get(rule.id, rule.severity).value
         lines.append(f"{rule.id:<7} {severity:<8} {rule.name:<{width}} {rule.summary}")
-    _emit("\n".join(lines) + "\n", options.output)
+    emit("\n".join(lines) + "\n", options.output)
     return EXIT_OK
 
 
@@ -261,5 +261,5 @@ def _explain(options: argparse.Namespace, settings: object) -> int:
     if rule.references:
         lines += ["", "References:", *(f"  - {reference}" for reference in rule.references)]
     lines += ["", f"Documentation: {rule.help_uri}", f"Defined in: {rule.source}"]
-    _emit("\n".join(lines) + "\n", options.output)
+    emit("\n".join(lines) + "\n", options.output)
     return EXIT_OK
