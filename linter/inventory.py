@@ -12,7 +12,6 @@ Run `python -m linter.inventory` to regenerate examples/inventory.md and the exa
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 import unicodedata
@@ -307,7 +306,7 @@ def _alias(spoke: Spoke, wiring: Wiring, reported: Reported) -> AliasInventory:
             _title(dangling.record),
             dangling.field,
             dangling.target,
-            dangling.target in spoke.bundle.deleted,
+            dangling.deleted,
             dangling.value.position,
         )
         for dangling in wiring.dangling
@@ -483,8 +482,7 @@ def render(inventory: Inventory, fmt: str, color: bool = False) -> str:
 
 def command(options: argparse.Namespace, settings: object) -> int:
     """`snlint inventory`: the same inputs, configuration and exclusions as linting; findings never fail it."""
-    from linter.cli import use_color
-    from linter.discover import discover
+    from linter.cli import emit, use_color
     from linter.engine import run
     from linter.settings import Settings
 
@@ -493,10 +491,8 @@ def command(options: argparse.Namespace, settings: object) -> int:
     try:
         assert result.context is not None
         inventory = build(result.context.spoke, result.findings, result.files)
-        if not options.no_context and any(not os.path.isdir(path) for path in options.paths):
-            given = discover(options.paths, settings.exclude)  # files named: only what they touch is listed
-            if any(item.explicit for item in given):
-                inventory = touching(inventory, {item.path for item in given})
+        if result.scope is not None:  # files named: only what they touch is listed
+            inventory = touching(inventory, set(result.scope))
         fmt = options.format or "text"
         color = fmt == "text" and use_color(options.color, None if options.output else sys.stdout)
         report = render(inventory, fmt, color=color)
@@ -519,16 +515,6 @@ def command(options: argparse.Namespace, settings: object) -> int:
             print(f"snlint: warning: the diagram has {too_large}: renderers with default settings (GitHub) will "
                   "not draw it; run the inventory on fewer files", file=sys.stderr)
     return EXIT_ERROR if result.internal_error else EXIT_OK
-
-
-def emit(text: str, output: str | None) -> None:
-    if output:
-        from linter.report.files import write_atomic
-
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
 
 
 # -- the bundled examples' inventory (examples/inventory.md, docs/inventory.md) -----------------------------------

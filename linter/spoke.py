@@ -88,12 +88,17 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Dangling:
-    """A reference whose target is not in the inputs."""
+    """A reference whose target is not in the inputs, or is deleted by an update in the inputs."""
 
     record: Record
     field: str
     value: Value
     target: str
+    deleted: bool = False
+
+    @property
+    def problem(self) -> str:
+        return "which an update in the inputs deletes" if self.deleted else "which is not in the inputs"
 
 
 # Pair outcomes, by the rule that reports them (None: same account).
@@ -194,7 +199,8 @@ class Spoke:
         parent = bundle.get(parent_value.text) if parent_value is not None and parent_value.text else None
         wiring = Wiring(alias, parent, self.is_mailbox_alias(alias))
         if parent_value is not None and parent_value.text and parent is None:
-            wiring.dangling.append(Dangling(alias, profile.parent_field, parent_value, parent_value.text))
+            deleted = parent_value.text in bundle.deleted
+            wiring.dangling.append(Dangling(alias, profile.parent_field, parent_value, parent_value.text, deleted))
         credentials: dict[str, Record] = {}
         for connection in bundle.table(*profile.connection_tables):
             alias_ref = first_field(connection, profile.connection_alias_fields)
@@ -209,8 +215,9 @@ class Spoke:
                 credential = bundle.get(target)
                 if credential is None:
                     assert credential_ref is not None
-                    wiring.dangling.append(Dangling(connection, "credential", credential_ref, target))
-                else:
+                    deleted = target in bundle.deleted
+                    wiring.dangling.append(Dangling(connection, "credential", credential_ref, target, deleted))
+                elif credential.table in profile.credential_tables:
                     credentials.setdefault(credential.sys_id, credential)
         for credential in self._credentials_by_alias.get(alias.sys_id, ()):
             credentials.setdefault(credential.sys_id, credential)
@@ -235,7 +242,10 @@ class Spoke:
         profile_record = self.bundle.get(reference.text)
         if profile_record is None:
             if wiring is not None:
-                wiring.dangling.append(Dangling(credential, self.profile.profile_field, reference, reference.text))
+                deleted = reference.text in self.bundle.deleted
+                wiring.dangling.append(
+                    Dangling(credential, self.profile.profile_field, reference, reference.text, deleted)
+                )
             return ""
         return profile_record.text(self.profile.grant_field).strip()
 
@@ -304,7 +314,7 @@ def _oauth_for(
 
 def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None) -> Pair:
     dangling = "; ".join(
-        f"{d.record.table} {d.record.label} field '{d.field}' points to {d.target}, which is not in the inputs"
+        f"{d.record.table} {d.record.label} field '{d.field}' points to {d.target}, {d.problem}"
         for d in wiring.dangling
     )
     reason = (

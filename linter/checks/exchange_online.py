@@ -104,8 +104,8 @@ def unresolved_reference(rule: Rule, context: Context) -> Iterator[Finding]:
             yield finding(
                 rule,
                 f"{dangling.record.table} {dangling.record.label} field '{dangling.field}' points to "
-                f"{dangling.target}, which is not in the inputs; alias '{wiring.id}' cannot be fully checked: "
-                "add the export that holds it",
+                f"{dangling.target}, {dangling.problem}; alias '{wiring.id}' cannot be fully checked: "
+                + ("point it at a live record" if dangling.deleted else "add the export that holds it"),
                 dangling.value,
                 [dangling.record],
                 key=f"{rule.id}:{dangling.record.sys_id}:{dangling.field}:{dangling.target}",

@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from linter.model import Finding, Severity
 from linter.report import summary_counts
 
-_SECRETISH = re.compile(r"(?i)pass|secret|token|key|cred|\ufdde")
+_SECRETISH = re.compile(r"(?i)pass|secret|token|key|cred|pin|\ufdde")
+# A line that holds exactly one field (an XML element, a YAML key or a JSON member): its only value is the one
+# the finding points at, never a neighbouring secret.
+_ONE_FIELD = re.compile(r"""\s*(?:<([\w.:-]+)(?:\s[^<>]*)?>[^<>]*</\1>|[-\s]*"?[\w.-]+"?\s*:\s*[^,{}\[\]#]*,?)\s*""")
 MAX_EXCERPT = 160
 MAX_FILE = 4 * 1024 * 1024
 
@@ -50,7 +53,7 @@ def _excerpt(path: str, line: int, cache: dict[str, list[str] | None]) -> str | 
     if not lines or line > len(lines):
         return None
     text = lines[line - 1].rstrip("\r").lstrip("\ufeff")
-    if len(text) > MAX_EXCERPT or _SECRETISH.search(text) or "\t" in text:
+    if len(text) > MAX_EXCERPT or _SECRETISH.search(text) or "\t" in text or not _ONE_FIELD.fullmatch(text):
         return None
     return text
 
