@@ -42,7 +42,7 @@ def _excerpt(path: str, line: int, cache: dict[str, list[str] | None]) -> str | 
     """The source line, when it is short and holds nothing that looks secret (else None)."""
     if path not in cache:
         try:
-            if os.path.getsize(path) > MAX_FILE:
+            if not os.path.isfile(path) or os.path.getsize(path) > MAX_FILE:  # never open a FIFO or device
                 cache[path] = None
             else:
                 with open(path, encoding="utf-8", errors="replace", newline="") as handle:
