@@ -10,14 +10,12 @@ Reading it must stay cheap on a repository with tens of thousands of files, so:
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import re
 import subprocess
 from collections.abc import Callable, Sequence
 
-from linter import __version__
+from linter import cache
 from linter.discover import SUFFIXES, XML, Input, discover, display, excluded, kind_of
 from linter.model import Record
 from linter.read.base import ReadOptions, ReadResult
@@ -26,7 +24,6 @@ from linter.settings import Settings
 _SUFFIXES = tuple(SUFFIXES)
 _TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
 _ROOT = re.compile(rb"<(record_update|unload)\b")
-CACHE_VERSION = 1
 
 Reader = Callable[[Sequence[Input], ReadOptions], list[ReadResult]]
 
@@ -109,42 +106,16 @@ def _worth_reading(path: str, tables: frozenset[str]) -> bool:
     return table is None or table.group(1).decode("utf-8", "replace") in tables
 
 
-def _cache_file(options: ReadOptions) -> str:
-    base = os.environ.get("SNLINT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "snlint"
-    )
-    key = repr((CACHE_VERSION, __version__, os.getcwd(), sorted(options.tables), options.oauth_fields,
-                options.max_bytes, options.max_depth))
-    return os.path.join(base, hashlib.sha256(key.encode()).hexdigest()[:24] + ".pickle")
-
-
 Entry = tuple[int, int, list[Record]]
-
-
-def _load(cache: str) -> dict[str, Entry]:
-    try:
-        with open(cache, "rb") as handle:
-            data = pickle.load(handle)
-    except Exception:  # missing, unreadable or from another version: start afresh
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _save(cache: str, entries: dict[str, Entry]) -> None:
-    try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        temporary = f"{cache}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, cache)
-    except OSError:
-        pass  # a read-only home: the cache is an optimisation only
 
 
 def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, use_cache: bool = True) -> list[Record]:
     """The records of the context files, from the cache where a file is unchanged."""
-    cache = _cache_file(options)
-    entries = _load(cache) if use_cache else {}
+    cache_file = cache.path_for(
+        "context", os.getcwd(), sorted(options.tables), options.oauth_fields, options.max_bytes, options.max_depth
+    )
+    loaded = cache.load(cache_file) if use_cache else None
+    entries: dict[str, Entry] = loaded if isinstance(loaded, dict) else {}
     fresh: dict[str, Entry] = {}
     records: list[Record] = []
     stale: list[tuple[Input, int, int]] = []
@@ -166,5 +137,5 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         fresh[item.path] = (size, mtime, result.records)
         records.extend(result.records)
     if use_cache and (stale or len(fresh) != len(entries)):
-        _save(cache, fresh)
+        cache.store(cache_file, fresh)
     return records

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The tests never touch the user's cache (~/.cache/snlint): one fresh cache folder per test session.
+os.environ["SNLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="snlint-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -24,7 +29,7 @@ def snlint(*args: str, cwd: Path | str | None = None, timeout: float = 120) -> s
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**__import__("os").environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1"},
     )
 
 
