@@ -328,10 +328,13 @@ def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None)
     return Pair(wiring.alias, mailbox, user, None, None, EXO004, reason)
 
 
+_SHAPES = {"downlevel": "a down-level DOMAIN\\user name", "local": "a local .\\user name", "bare": "a bare user name"}
+
+
 def _not_upn(identity: Identity) -> str:
     return (
-        f"Mailbox credential user '{identity.text}' is a {identity.shape} name, not an Entra ID UPN "
-        "(user@domain), so it cannot be compared with the OAuth-authorised Microsoft account"
+        f"user '{identity.text}' is {_SHAPES.get(identity.shape, identity.shape)}, not an Entra ID UPN "
+        "(user@domain), so it cannot be compared with the Microsoft account that authorised the OAuth 2.0 credential"
     )
 
 

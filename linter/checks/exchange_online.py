@@ -86,7 +86,7 @@ def _pair_finding(rule: Rule, pair: Pair) -> Finding:
             "equivalent in identity.equivalent-domains"
         )
     elif pair.outcome == EXO003:
-        message = f"{subject}: {pair.reason}; use the user's UPN (user@domain)"
+        message = f"{subject}: {pair.reason}; set it to the UPN of the account that signed in at Get OAuth Token"
     else:
         message = f"{subject} (user '{user}'): {pair.reason}" + (via if pair.oauth is not None else "")
     records = [pair.alias, mailbox, *([pair.oauth] if pair.oauth is not None else [])]
