@@ -57,10 +57,11 @@ def finding(
 
 
 def registry() -> dict[str, Check]:
-    from linter.checks import definitions, exchange_online, fields, secrets
+    from linter.checks import definitions, exchange_online, fields, identities, secrets
 
     return {
         "same_identity": exchange_online.same_identity,
+        "same_account": identities.same_account_by_reference,
         "unresolved_reference": exchange_online.unresolved_reference,
         "inactive_binding": exchange_online.inactive_binding,
         "plaintext_secret": secrets.plaintext_secret,
@@ -75,4 +76,5 @@ def tables_read(rules: Iterable[Rule], profile: Profile) -> frozenset[str]:
     tables = set(profile.tables())
     for rule in rules:
         tables.update(rule.check.get("tables", ()))
+        tables.update(rule.check.get("other-tables", ()))
     return frozenset(tables)

@@ -1,0 +1,44 @@
+"""The declarative identity check for a team's own rules: field F of a record must name the same Microsoft
+account as field G of the record its reference field R points to (graded like the Exchange Online pairs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.checks import Context, finding
+from linter.identity import UPN, Verdict, from_recorded, grade, parse_user
+from linter.model import Finding
+from linter.resolve import reference_ids
+from linter.ruleset import Rule
+
+REPORTED = {"differs": Verdict.DIFFERS, "may_differ": Verdict.MAYBE, "not_comparable": Verdict.NOT_COMPARABLE}
+
+
+def same_account_by_reference(rule: Rule, context: Context) -> Iterator[Finding]:
+    check = rule.check
+    name, reference, other_name = check["field"], check["reference"], check["other-field"]
+    reported = {REPORTED[outcome] for outcome in check.get("report", ["differs"])}
+    equivalent = context.profile.equivalent_domains
+    for record in context.bundle.table(*check["tables"]):
+        value = record.get(name)
+        if value is None or not value.text.strip():
+            continue
+        for target in reference_ids(record.get(reference)):
+            other = context.bundle.get(target)
+            other_value = other.get(other_name) if other is not None else None
+            if other is None or other_value is None or not other_value.text.strip():
+                continue
+            mine, theirs = parse_user(value.text), from_recorded(other_value.text)
+            verdict = grade(mine, theirs, equivalent) if theirs.shape == UPN or mine.shape == UPN else None
+            if verdict is None or verdict not in reported:
+                continue
+            yield finding(
+                rule,
+                f"{record.table} {record.label} field '{name}' ('{mine.text}') {verdict.value} "
+                f"from {other.table} {other.label} field '{other_name}' ('{theirs.text}'), which must be the same "
+                "account",
+                value,
+                [record, other],
+                [(other_value, f"{other.table} {other.label} field '{other_name}'")],
+                key=f"{rule.id}:{record.sys_id}:{name}:{other.sys_id}",
+            )
