@@ -1,5 +1,10 @@
 """Expand the command line's paths into the input files of a run: walk folders, honour source-control layouts
-and exclusions, and pick the reader for each file from its name (the reader then sniffs the first bytes)."""
+and exclusions, and pick the reader for each file from its name (the reader then sniffs the first bytes).
+
+A walk reads only regular files inside the folder it was given: folder symlinks are not followed (no loops), a
+file symlink that leads out of the folder is skipped, and FIFOs, sockets and devices are skipped. A path named
+explicitly is always an input; the reader refuses it if it is not a regular file.
+"""
 
 from __future__ import annotations
 
@@ -63,8 +68,17 @@ def source_control_app(folder: str) -> str | None:
     return None
 
 
-def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]]) -> Iterator[str]:
-    """Files under `folder`, sorted, without following folder symlinks (no loops)."""
+def _inside(entry: os.DirEntry[str], root: str) -> bool:
+    """False for a symlink that leads out of the folder being walked: snlint reads only the files it is given."""
+    if not entry.is_symlink():
+        return True
+    target = os.path.realpath(entry.path)
+    return os.path.commonpath([target, root]) == root
+
+
+def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], root: str) -> Iterator[str]:
+    """Files under `folder`, sorted, without following folder symlinks (no loops) nor file symlinks that lead out
+    of `root` (the real path of the folder named on the command line)."""
     try:
         info = os.stat(folder)
     except OSError:
@@ -86,16 +100,16 @@ def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]]) -> 
                 if entry.name in SKIP_DIRS:
                     continue
                 if app is not None and os.path.normpath(path) == app:
-                    yield from _app_folder(path, exclude, seen)
+                    yield from _app_folder(path, exclude, seen, root)
                 else:
-                    yield from _walk(path, exclude, seen)
-            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+                    yield from _walk(path, exclude, seen, root)
+            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUFFIXES and _inside(entry, root):
                 yield path
         except OSError:
             continue
 
 
-def _app_folder(app: str, exclude: tuple[str, ...], seen: set[tuple[int, int]]) -> Iterator[str]:
+def _app_folder(app: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], root: str) -> Iterator[str]:
     """A source-control application folder: its sys_app file and the record folders, not dictionary/."""
     try:
         entries = sorted(os.scandir(app), key=lambda entry: entry.name)
@@ -104,10 +118,13 @@ def _app_folder(app: str, exclude: tuple[str, ...], seen: set[tuple[int, int]]) 
     for entry in entries:
         if excluded(entry.path, exclude):
             continue
-        if entry.is_dir(follow_symlinks=False) and entry.name in APP_FOLDERS:
-            yield from _walk(entry.path, exclude, seen)
-        elif entry.is_file() and entry.name.lower().endswith(".xml"):
-            yield entry.path
+        try:
+            if entry.is_dir(follow_symlinks=False) and entry.name in APP_FOLDERS:
+                yield from _walk(entry.path, exclude, seen, root)
+            elif entry.is_file() and entry.name.lower().endswith(".xml") and _inside(entry, root):
+                yield entry.path
+        except OSError:
+            continue
 
 
 def kind_of(path: str) -> str:
@@ -123,7 +140,7 @@ def discover(paths: Iterable[str], exclude: tuple[str, ...] = ()) -> list[Input]
             raise Missing(argument)
         mode = os.stat(argument).st_mode if os.path.exists(argument) else 0
         if stat.S_ISDIR(mode):
-            for path in _walk(argument, exclude, seen):
+            for path in _walk(argument, exclude, seen, os.path.realpath(argument)):
                 key = os.path.normpath(path)
                 if key not in found:
                     found[key] = Input(display(path), kind_of(path), explicit=False)

@@ -84,12 +84,14 @@ def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadRes
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return _problem(refused("not a regular file (a FIFO, device or socket): refused", Position(path, 1, 1)))
+            if not info.st_mode & (stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH):
+                # nobody may read it: root could, but the outcome must not depend on who runs snlint
+                return _problem(unparseable("cannot read file: Permission denied (no read permission is set on it)",
+                                            Position(path, 1, 1)))
             if info.st_size > options.max_bytes:
-                size = info.st_size / (1024 * 1024)
-                limit = options.max_bytes / (1024 * 1024)
                 return _problem(
-                    refused(f"file is {size:.0f} MiB, over the {limit:.0f} MiB limit (max-file-size): refused",
-                            Position(path, 1, 1))
+                    refused(f"file is {_size(info.st_size)}, over the {_size(options.max_bytes)} limit "
+                            "(max-file-size): refused", Position(path, 1, 1))
                 )
             if item.kind == XML:
                 from linter.read.xml import read_xml
@@ -106,6 +108,13 @@ def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadRes
 
             traceback.print_exc()
         return ReadResult(findings=[_internal(path, error)])
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{count} bytes"
 
 
 def _problem(problem: InputProblem) -> ReadResult:

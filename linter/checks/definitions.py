@@ -13,16 +13,29 @@ def _content(record: Record, ignored: frozenset[str]) -> dict[str, str]:
     return {name: value.text for name, value in record.fields.items() if name not in ignored}
 
 
+def _per_file(versions: list[Record]) -> list[Record]:
+    """Each file's own definition of a record: its later update (by sys_updated_on, then file order), in input
+    order. Several updates of one record inside one update set are its history, not a conflict."""
+    latest: dict[str, Record] = {}
+    for record in versions:
+        current = latest.get(record.path)
+        if current is None or (record.updated_on, record.order) >= (current.updated_on, current.order):
+            latest[record.path] = record
+    return list(latest.values())
+
+
 def conflicting_definitions(rule: Rule, context: Context) -> Iterator[Finding]:
     ignored = frozenset(rule.check.get("ignore-fields", ()))
     for sys_id, versions in context.bundle.definitions.items():
         if len(versions) < 2:
             continue
-        first = versions[0]
-        for other in versions[1:]:
-            if other.path == first.path or other.deleted or first.deleted:
-                continue
-            mine, theirs = _content(first, ignored), _content(other, ignored)
+        definitions = [record for record in _per_file(versions) if not record.deleted]
+        if len(definitions) < 2:
+            continue
+        first = definitions[0]
+        mine = _content(first, ignored)
+        for other in definitions[1:]:
+            theirs = _content(other, ignored)
             differing = sorted(name for name in mine.keys() | theirs.keys() if mine.get(name) != theirs.get(name))
             if not differing:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from linter.checks import Context, finding
@@ -10,12 +11,16 @@ from linter.ruleset import Rule
 
 ENVELOPE_START = "\ufdde\ufddf"
 ENVELOPE_END = "\ufdee\ufdef"
+# The key-management envelope (servicenow-exports.md section 2): U+FDDE U+FDDF, markers and the 32-hex sys_id of
+# the key, the ciphertext (base64 or base64url), U+FDEE U+FDEF. Markers and key versions are matched loosely
+# (releases may vary them); a value that merely starts and ends with the two noncharacter pairs, without a key id
+# and ciphertext, is a forged or damaged envelope and counts as plaintext.
+_ENVELOPE = re.compile(r"\ufdde\ufddf[\ufdd0-\ufdef]*[0-9A-Fa-f]{32}[\ufdd0-\ufdef0-9]+[A-Za-z0-9+/=_\-]+\ufdee\ufdef")
 
 
 def is_encrypted(text: str) -> bool:
-    """True for a value wrapped in the key-management envelope (servicenow-exports.md section 2)."""
-    stripped = text.strip()
-    return stripped.startswith(ENVELOPE_START) and stripped.endswith(ENVELOPE_END)
+    """True for a value wrapped in the key-management envelope."""
+    return _ENVELOPE.fullmatch(text.strip()) is not None
 
 
 def plaintext_secret(rule: Rule, context: Context) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from linter.model import Finding, Position, Record, Severity
+from linter.read.positions import line_column
 
 MIB = 1024 * 1024
 
@@ -57,19 +58,40 @@ def refused(message: str, position: Position) -> InputProblem:
     return InputProblem("SN002", message, position)
 
 
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+_WIDE_STARTS = ((b"<\x00\x00\x00", "UTF-32"), (b"\x00\x00\x00<", "UTF-32"), (b"<\x00", "UTF-16"), (b"\x00<", "UTF-16"))
+
+
 def sniff_bytes(path: str, head: bytes) -> InputProblem | None:
-    """Refuse what is not UTF-8 text, from a file's first bytes: UTF-16/32, binary (NUL bytes)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        kind = "UTF-32" if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else "UTF-16"
-        return refused(
-            f"file is {kind}-encoded; ServiceNow exports are UTF-8: re-save it as UTF-8", Position(path, 1, 1)
-        )
+    """Refuse what is not UTF-8 text, from a file's first bytes: UTF-16/32 (with or without a BOM), NUL bytes."""
+    for bom, kind in _WIDE_BOMS:
+        if head.startswith(bom):
+            return refused(
+                f"file is {kind}-encoded; ServiceNow exports are UTF-8: re-save it as UTF-8", Position(path, 1, 1)
+            )
+    for start, kind in _WIDE_STARTS:
+        if head.startswith(start):
+            return refused(
+                f"file looks {kind}-encoded (no byte order mark); ServiceNow exports are UTF-8: re-save it as UTF-8",
+                Position(path, 1, 1),
+            )
     nul = head.find(b"\x00")
     if nul >= 0:
-        line = head.count(b"\n", 0, nul) + 1
-        column = nul - (head.rfind(b"\n", 0, nul) + 1) + 1
-        return refused("binary content (NUL byte): not a text export", Position(path, line, column))
+        return refused("binary content (NUL byte): not a text export", byte_position(path, head, nul))
     return None
+
+
+def byte_position(path: str, data: bytes, index: int) -> Position:
+    """The Position of byte `index` of a file's bytes `data` (from its start): lines as XML and YAML count them,
+    columns in characters, a UTF-8 BOM not counted (invalid UTF-8 before it counts as replacement characters)."""
+    before = data[:index].decode("utf-8", "replace").removeprefix("\ufeff")
+    line, column = line_column(before, len(before))
+    return Position(path, line, column, line, column)
 
 
 def undecodable_at(path: str, data: bytes, line: int, column: int) -> InputProblem | None:
@@ -80,5 +102,7 @@ def undecodable_at(path: str, data: bytes, line: int, column: int) -> InputProbl
         data[:4].decode("utf-8")
     except UnicodeDecodeError as error:
         if error.start == 0:
-            return refused("undecodable text: not valid UTF-8 (re-save the file as UTF-8)", Position(path, line, column))
+            return refused(
+                "undecodable text: not valid UTF-8 (re-save the file as UTF-8)", Position(path, line, column)
+            )
     return None

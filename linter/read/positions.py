@@ -2,19 +2,23 @@
 
 Two mappings live here and are used by every XML reader:
 - `Region`: a stretch of the original file, decoded, whose first character's position is known; it turns an
-  index into that stretch into (line, column), counting LF as the line break (a CR before it is just the last
-  character of its line).
+  index into that stretch into (line, column). Lines end where an XML parser ends them: at LF, at CRLF (the CR is
+  the last character of its line) and at a lone CR. Columns count characters (code points), as expat does.
 - `Unescape`: the logical text an XML parser reports for an element (CDATA sections removed, entities and CRLF
   replaced) against the raw text in the file; it turns an index into the logical text into an index into the raw
   text, so a position inside an update-set payload points at the right character of the outer file.
+
+`line_column` gives the same (line, column) convention for a plain character index, for the other readers.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from linter.model import Position
+
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Region:
@@ -30,14 +34,18 @@ class Region:
         self._newlines: list[int] | None = None
 
     def _index(self) -> list[int]:
+        """Index of the last character of every line break (the LF of a CRLF)."""
         if self._newlines is None:
             text = self.text
-            newlines = []
-            at = text.find("\n")
-            while at >= 0:
-                newlines.append(at)
-                at = text.find("\n", at + 1)
-            self._newlines = newlines
+            if "\r" in text:
+                self._newlines = [match.end() - 1 for match in _BREAK.finditer(text)]
+            else:
+                newlines = []
+                at = text.find("\n")
+                while at >= 0:
+                    newlines.append(at)
+                    at = text.find("\n", at + 1)
+                self._newlines = newlines
         return self._newlines
 
     def line_column(self, index: int) -> tuple[int, int]:
@@ -55,17 +63,23 @@ class Region:
         return Position(self.path, line, column, end_line, end_column)
 
 
-_TOKEN = re.compile(r"<!\[CDATA\[|\]\]>|&#?[A-Za-z0-9]{1,8};|\r\n")
+_TOKEN = re.compile(r"<!\[CDATA\[|\]\]>|&#?[A-Za-z0-9]+;|\r\n")
 
 
 class Unescape:
-    """Index map from the logical (parsed) text of an element to its raw text in the file."""
+    """Index map from the logical (parsed) text of an element to its raw text in the file.
 
-    __slots__ = ("_deltas", "_starts")
+    Each token that changes the length (a CDATA marker, an entity or character reference, a CRLF) adds an entry:
+    the logical index just after what it produced, the raw-minus-logical offset from there on, and how many
+    characters it produced (0 for a CDATA marker, 1 otherwise).
+    """
+
+    __slots__ = ("_deltas", "_produced", "_starts")
 
     def __init__(self, raw: str) -> None:
         starts = [0]
         deltas = [0]
+        produced_by = [0]
         delta = 0
         in_cdata = False
         for match in _TOKEN.finditer(raw):
@@ -89,14 +103,40 @@ class Unescape:
             delta += len(token) - produced
             starts.append(match.end() - delta)
             deltas.append(delta)
+            produced_by.append(produced)
         self._starts = starts
         self._deltas = deltas
+        self._produced = produced_by
 
     def raw_index(self, logical: int) -> int:
+        """Where the character at `logical` starts in the raw text (after any CDATA marker before it)."""
         return logical + self._deltas[bisect_right(self._starts, logical) - 1]
+
+    def raw_end(self, logical_end: int) -> int:
+        """Where the raw text of the characters before `logical_end` ends (past a whole entity; not past `]]>`)."""
+        if logical_end <= 0:
+            return self.raw_index(0)
+        starts = self._starts
+        at = bisect_left(starts, logical_end)
+        if at < len(starts) and starts[at] == logical_end and self._produced[at]:
+            return logical_end + self._deltas[at]  # the last character came from a token: end past the token
+        return self.raw_index(logical_end - 1) + 1
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of `text[index]`, with the line breaks of XML, YAML and editors (LF, CRLF, lone CR)
+    and columns in characters. For any reader that has a character index (a JSON error's `pos`, a decode error)."""
+    line = 1
+    start = 0
+    for match in _NEWLINE.finditer(text):
+        if match.end() > index:
+            break
+        line += 1
+        start = match.end()
+    return line, index - start + 1
 
 
 def line_starts(text: str) -> list[int]:

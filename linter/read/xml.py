@@ -4,6 +4,11 @@ The outer document is streamed through pyexpat in large chunks; only records of 
 kept. An update set's `sys_update_xml` payload (a whole second document, in CDATA or entity-escaped) is parsed
 only when its update name or first element names such a table, and every value found inside it is mapped back,
 through the escaping, to its line and column in the original file.
+
+Hostile input: any DOCTYPE or entity declaration is refused (SN002, at its `<!DOCTYPE`), also inside a payload,
+so no entity is ever expanded or fetched; files are read as UTF-8 whatever they declare (bytes that are not UTF-8
+are refused at their position); nesting is capped. A file whose root is not an export (a pom.xml) is skipped
+without a finding, except that a nesting bomb at its start (first 64 KiB) is still refused.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from linter.read.base import (
 from linter.read.positions import Region, Unescape, line_starts, start_tag_end
 
 CHUNK = 1 << 20
+MAX_PROLOG = 1 << 20  # how far into a file a DOCTYPE is searched for, to report where it starts
+NESTING_SCAN = 1 << 16  # how much of a file that is not an export is parsed, to refuse a nesting bomb
 ROOTS = frozenset({"unload", "record_update"})
 UPDATE = "sys_update_xml"
 UPDATE_FIELDS = frozenset({"action", "name", "sys_updated_on", "payload"})
@@ -33,6 +40,7 @@ _UPDATE_NAME = re.compile(r"(.+)_[0-9a-f]{32}")
 _FIRST_RECORD = re.compile(r"<record_update\b[^>]*>\s*<([A-Za-z_][\w.\-]*)")
 _PROLOG_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 _ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.\-:]*)")
+_DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
 
 
 class _NotAnExport(Exception):
@@ -89,7 +97,7 @@ class _Document:
         self.field_anchor: Anchor = (0, 0, 0)
         self.parts: list[str] = []
         self.root = ""
-        parser = ParserCreate()
+        parser = ParserCreate("UTF-8")  # exports are UTF-8 whatever they declare (no codec lookups, no surprises)
         parser.buffer_text = True
         parser.buffer_size = 1 << 16
         parser.ordered_attributes = False
@@ -113,15 +121,19 @@ class _Document:
     def on_update(self, update: _Update) -> None:
         raise NotImplementedError
 
+    def declaration(self, anchor: Anchor) -> Position:
+        """Where the `<!DOCTYPE` the parser is in starts (expat reports the spot after its name)."""
+        raise NotImplementedError
+
     # -- refusals -----------------------------------------------------------------------------------------------
     def _doctype(self, name: str, *_: Any) -> None:
         raise refused(
             "document type declaration (<!DOCTYPE>): ServiceNow exports never contain one; refused for safety",
-            self.point(self.anchor()),
+            self.declaration(self.anchor()),
         )
 
     def _entity(self, name: str, *_: Any) -> None:
-        raise refused(f"entity declaration '{name}': refused for safety", self.point(self.anchor()))
+        raise refused(f"entity declaration '{name}': refused for safety", self.declaration(self.anchor()))
 
     # -- structure ----------------------------------------------------------------------------------------------
     def _start(self, name: str, attrs: dict[str, str]) -> None:
@@ -225,9 +237,18 @@ class _FileDocument(_Document):
         line, column, start = anchor
         return Region(self.path, self.raw(start, end), line, column + 1 - (self.bom and line == 1))
 
+    def declaration(self, anchor: Anchor) -> Position:
+        index = anchor[2]
+        if 0 <= index <= MAX_PROLOG:  # a DOCTYPE comes before the root element: near the start
+            prolog = os.pread(self.fd, index + 1, 0)
+            at = prolog.rfind(b"<!DOCTYPE")
+            if at >= 0:
+                text = prolog[:at].decode("utf-8", "replace").removeprefix("\ufeff")
+                line, column = Region(self.path, text, 1, 1).line_column(len(text))
+                return Position(self.path, line, column, line, column)
+        return self.point(anchor)
+
     def locate(self, start: Anchor, end: Anchor) -> Position:
-        if end[2] <= start[2]:
-            return self.point(start)  # an empty element: <x/>
         region = self.region(start, end[2])
         return _value_position(region, region.text)
 
@@ -249,8 +270,11 @@ class _FileDocument(_Document):
 
 
 def _value_position(region: Region, raw: str) -> Position:
-    """Where the text of the element whose start tag begins `raw` starts and ends (CDATA and entities skipped)."""
+    """Where the text of the element whose start tag begins `raw` starts and ends (a CDATA wrapper skipped); an
+    empty element written `<x/>` is located at its `<`."""
     content = start_tag_end(raw, 0)
+    if content >= len(raw) and raw.endswith("/>", 0, content):
+        return region.position(0)
     body = raw[content:]
     if body.startswith("<![CDATA[") and body.endswith("]]>"):
         return region.position(content + 9, len(raw) - 3)
@@ -281,6 +305,14 @@ class _PayloadDocument(_Document):
         at = self.outer_index(self.index(anchor))
         return self.region.position(at, at)
 
+    def declaration(self, anchor: Anchor) -> Position:
+        index = self.index(anchor)
+        at = self.logical.rfind("<!DOCTYPE", 0, index + 1)
+        if at < 0:
+            return self.point(anchor)
+        outer = self.outer_index(at)
+        return self.region.position(outer, outer)
+
     def locate(self, start: Anchor, end: Anchor) -> Position:
         begin = self.index(start)
         finish = self.index(end)
@@ -288,12 +320,14 @@ class _PayloadDocument(_Document):
             return self.point(start)
         logical = self.logical
         content = start_tag_end(logical, begin)
+        if content >= finish and logical.endswith("/>", begin, content):
+            return self.point(start)  # an empty element: <x/>
         stop = finish
         if logical.startswith("<![CDATA[", content) and logical.endswith("]]>", content, finish):
             content += 9
             stop -= 3
         first = self.outer_index(content)
-        last = self.outer_index(stop - 1) + 1 if stop > content else first
+        last = self.content + self.unescape.raw_end(stop) if stop > content else first
         return self.region.position(first, last)
 
     def _finish(self, pending: _Pending, update: _Update | None = None) -> None:
@@ -325,15 +359,13 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
     problem = sniff_bytes(path, head[:8192])
     if problem is None and not head.strip():
         problem = unparseable("empty file: no XML document", Position(path, 1, 1))
-    if problem is None:
-        root = _sniff_root(head)
-        if root is not None and root not in ROOTS:
-            result.is_export = False
-            return result
     if problem is not None:
         result.findings.append(problem.finding())
         return result
     bom = head.startswith(b"\xef\xbb\xbf")
+    root = _sniff_root(head)
+    if root is not None and root not in ROOTS:
+        return _not_an_export(path, head, options, bom)
     document = _FileDocument(path, fd, options, bom)
     parser = document.parser
     offset = 0
@@ -349,8 +381,7 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
         else:
             parser.Parse(b"", True)
     except _NotAnExport:
-        result.is_export = False
-        return result
+        return _not_an_export(path, head, options, bom)
     except InputProblem as error:
         document.problems.append(error)
     except ExpatError as error:
@@ -358,9 +389,44 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
         at = document.point((line, column, 0))
         index = parser.ErrorByteIndex
         bad = undecodable_at(path, os.pread(fd, 4, index), at.line, at.column) if index >= 0 else None
+        declared = _DECLARED.match(head)
+        if bad is not None and declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+            name = declared.group(1).decode("ascii", "replace")
+            bad = refused(f"undecodable text: the file declares encoding '{name}', but ServiceNow exports are UTF-8 "
+                          "(re-save the file as UTF-8)", bad.position)
         document.problems.append(bad or unparseable(f"not well-formed XML: {_reason(error)}", at))
     result.records = document.records
     result.findings = [problem.finding() for problem in document.problems]
+    return result
+
+
+def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool) -> ReadResult:
+    """A file whose root is not an export is skipped; a nesting bomb at its start is still refused."""
+    result = ReadResult(is_export=False)
+    parser = ParserCreate("UTF-8")
+    depth = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > options.max_depth:
+            line = parser.CurrentLineNumber
+            column = parser.CurrentColumnNumber + 1 - (bom and line == 1)
+            raise refused(f"elements nested deeper than {options.max_depth} levels: refused",
+                          Position(path, line, column, line, column))
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(head[:NESTING_SCAN], False)
+    except InputProblem as problem:
+        result.findings.append(problem.finding())
+    except ExpatError:
+        pass  # not an export: its well-formedness is not snlint's business
     return result
 
 
