@@ -36,10 +36,12 @@ from linter.read.base import (
     InputProblem,
     ReadOptions,
     ReadResult,
+    byte_position,
     refused,
     sniff_bytes,
     unparseable,
 )
+from linter.read.positions import line_column
 
 if TYPE_CHECKING:
     from linter.read.yamldoc import Detail, Locate
@@ -73,6 +75,7 @@ def read_yaml(path: str, options: ReadOptions, fd: int, size: int, explicit: boo
     """
     try:
         text = _decode(path, _read(path, fd, size, options.max_bytes))
+        _refuse_alias_bomb(path, text)
         form = _sniff(path, text, options.tables)
         if form is None:
             return ReadResult(is_export=False)
@@ -110,12 +113,52 @@ def _decode(path: str, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line_start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, error.start) + 1
-        column = len(data[line_start : error.start].decode("utf-8", "replace")) + 1
-        raise refused(
-            "undecodable text: not valid UTF-8 (re-save the file as UTF-8)", Position(path, line, column)
-        ) from error
+        at = byte_position(path, data, error.start)
+        raise refused("undecodable text: not valid UTF-8 (re-save the file as UTF-8)", at) from error
+
+
+# -- alias bombs (in any YAML file, export or not) ----------------------------------------------------------------
+MAX_ALIAS_EXPANSION = 100_000  # nodes; a CI file's anchors expand to hundreds, a 400-byte bomb to billions
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+", re.M)
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s\[\]{},]+", re.M)
+
+
+def _refuse_alias_bomb(path: str, text: str) -> None:
+    """Refuse (SN002) YAML whose aliases would expand to more than MAX_ALIAS_EXPANSION nodes, without expanding
+    them: each anchor's expanded size is counted from the parser's events. Files without both an anchor and an
+    alias (nearly all) are not parsed here."""
+    if not (_ANCHOR.search(text) and _ALIAS.search(text)):
+        return
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    sizes: dict[str, int] = {}
+    open_anchors: list[tuple[str | None, int]] = []  # (anchor, total when the collection started)
+    total = 0
+    try:
+        for event in YAML(typ="rt", pure=True).parse(text):
+            if isinstance(event, ScalarEvent):
+                total += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, CollectionStartEvent):
+                open_anchors.append((event.anchor, total))
+                total += 1
+            elif isinstance(event, CollectionEndEvent) and open_anchors:
+                anchor, started = open_anchors.pop()
+                if anchor:
+                    sizes[anchor] = total - started
+            elif isinstance(event, AliasEvent):
+                total += sizes.get(event.anchor, 1)
+                if total > MAX_ALIAS_EXPANSION:
+                    mark = event.start_mark
+                    raise refused(
+                        f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (an alias bomb): refused",
+                        Position(path, mark.line + 1, mark.column + 1),
+                    )
+    except (YAMLError, RecursionError):
+        return  # not valid YAML: the export check (or nothing) reports it
 
 
 # -- is it an export? (no ruamel.yaml, no jsonschema) -----------------------------------------------------------
@@ -148,7 +191,8 @@ def _sniff(path: str, text: str, tables: frozenset[str]) -> str | None:
 def _json_problem(path: str, error: ValueError) -> InputProblem:
     if isinstance(error, json.JSONDecodeError):
         extra = " (text after the end of the JSON document)" if error.msg.startswith("Extra data") else ""
-        return unparseable(f"invalid JSON: {error.msg}{extra}", Position(path, error.lineno, error.colno))
+        line, column = line_column(error.doc, error.pos)  # LF, CRLF and lone CR, like every other position
+        return unparseable(f"invalid JSON: {error.msg}{extra}", Position(path, line, column))
     return unparseable(f"invalid JSON: {error}", Position(path, 1, 1))
 
 
