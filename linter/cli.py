@@ -199,9 +199,8 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
 
         report = json_report.render(findings, result.files)
     elif fmt == "sarif":
-        from linter.report import sarif
-
         from linter.context import repository_root
+        from linter.report import sarif
 
         root = settings.root if settings.config_path else (repository_root() or settings.root)
         report = sarif.render(findings, result.rules, root)

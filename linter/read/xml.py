@@ -139,9 +139,7 @@ class _Document:
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         depth = self.depth = self.depth + 1
         if depth == 3:
-            if self.record is not None or (self.update is not None and name in UPDATE_FIELDS):
-                if self.update is not None and name == "payload" and not self._wants_payload():
-                    return
+            if self.record is not None:
                 self.field = name
                 self.field_attrs = attrs
                 self.field_anchor = self.anchor()
@@ -150,6 +148,8 @@ class _Document:
         elif depth == 2:
             if self.outer and name == UPDATE and self.root == "unload":
                 self.update = _Update()
+                self.parser.StartElementHandler = self._update_start  # the hot path of an update set
+                self.parser.EndElementHandler = self._update_end
             elif name in self.options.tables:
                 self.record = _Pending(name, attrs.get("action", ""), self.anchor())
         elif depth == 1:
@@ -157,9 +157,44 @@ class _Document:
                 raise _NotAnExport(name)
             self.root = name
         elif depth > self.options.max_depth:
-            raise refused(
-                f"elements nested deeper than {self.options.max_depth} levels: refused", self.point(self.anchor())
-            )
+            self._too_deep()
+
+    def _too_deep(self) -> None:
+        limit = self.options.max_depth
+        raise refused(f"elements nested deeper than {limit} levels: refused", self.point(self.anchor()))
+
+    # Inside a `sys_update_xml`: most of an update set's elements pass through here, so these two do as little as
+    # possible: only `action`, `name`, `sys_updated_on` and (for tables a rule reads) `payload` are captured, and
+    # only the payload's position is taken.
+    def _update_start(self, name: str, attrs: dict[str, str]) -> None:
+        depth = self.depth = self.depth + 1
+        if depth == 3:
+            if name in UPDATE_FIELDS:
+                if name == "payload":
+                    if not self._wants_payload():
+                        return
+                    self.field_anchor = self.anchor()
+                self.field = name
+                self.parts = []
+                self.parser.CharacterDataHandler = self.parts.append
+        elif depth > self.options.max_depth:
+            self._too_deep()
+
+    def _update_end(self, name: str) -> None:
+        depth = self.depth
+        self.depth = depth - 1
+        if depth == 3:
+            if self.field == name:
+                self.parser.CharacterDataHandler = None
+                self.field = ""
+                self._update_field(name, "".join(self.parts))
+        elif depth == 2:
+            parser = self.parser
+            parser.StartElementHandler = self._start
+            parser.EndElementHandler = self._end
+            update, self.update = self.update, None
+            if update is not None and update.payload is not None:
+                self.on_update(update)
 
     def _wants_payload(self) -> bool:
         assert self.update is not None
@@ -172,20 +207,12 @@ class _Document:
         if depth == 3 and self.field == name:
             self.parser.CharacterDataHandler = None
             self.field = ""
-            text = "".join(self.parts)
             if self.record is not None:
                 position = self.locate(self.field_anchor, self.anchor())
-                self.record.fields[name] = Value(text, position, self.field_attrs.get("display_value"))
-            elif self.update is not None:
-                self._update_field(name, text)
-        elif depth == 2:
-            if self.record is not None:
-                self._finish(self.record)
-                self.record = None
-            elif self.update is not None:
-                update, self.update = self.update, None
-                if update.payload is not None:
-                    self.on_update(update)
+                self.record.fields[name] = Value("".join(self.parts), position, self.field_attrs.get("display_value"))
+        elif depth == 2 and self.record is not None:
+            self._finish(self.record)
+            self.record = None
 
     def _update_field(self, name: str, text: str) -> None:
         update = self.update
