@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, located, snlint_json
 
 SCENARIOS = sorted(path.parent for path in FIXTURES.glob("*/expected.txt"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from linter.ruleset import INDEX, PROFILE, RuleError, compile_index, load_rule_file, rule_validator
 
 RULE_FILES = sorted(path for path in (ROOT / "rules").glob("*.yaml") if path.name != PROFILE)
