@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic generators of large ServiceNow exports for the snlint benchmark.
 
-Writes into an output directory (default bench/out/, which is git-ignored):
+Writes into an output directory (default: $TMPDIR/snlint-bench, outside any git repository):
 
   update_set_<size>mb.xml    an exported update set: <unload>, sys_remote_update_set, sys_update_xml records
   repo_<files>/              a source-control application repository with <files> record files
@@ -19,7 +19,9 @@ import hashlib
 import os
 import random
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 import zlib
@@ -28,7 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+# Outside any git repository on purpose: snlint given files reads the surrounding repository as context (as in
+# pre-commit), and the inputs should not pick up this project's own examples and fixtures. The generated
+# source-control repository is a git repository of its own, so it is its own context.
+DEFAULT_OUT = Path(tempfile.gettempdir()) / "snlint-bench"
 DEFAULT_SEED = 20240611
 MIB = 1024 * 1024
 
@@ -837,6 +842,7 @@ def write_repo(root: Path, files: int, seed: int = DEFAULT_SEED) -> None:
         else:
             rec = gen.ordinary(with_dictionary=False)  # dictionary entries live in dictionary/, not update/
         (update_dir / f"{rec.update_name}.xml").write_bytes(record_file(rec).encode())
+    subprocess.run(["git", "init", "-q", str(tmp)], check=False)  # its own repository (when git is installed)
     shutil.rmtree(root, ignore_errors=True)
     os.replace(tmp, root)
 
@@ -890,7 +896,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: bench/out)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
     parser.add_argument("--size-mb", type=float, default=200, help="update set size in MiB (default: 200)")
     parser.add_argument("--files", type=int, default=20_000, help="record files in the repo (default: 20000)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark snlint against the same work done by check-xml (pre-commit-hooks) and xmllint.
 
-Scenarios (inputs are generated into bench/out/ by bench/generate.py when missing):
+Scenarios (inputs are generated into $TMPDIR/snlint-bench by bench/generate.py when missing):
   large       one exported update set of --size-mb MiB
   repo        a source-control repository of --files record files, passed as arguments the way pre-commit
               does (one invocation per batch of at most ~128 KiB of command line, run serially)
@@ -429,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, help="rounds per scenario (default: 5; quick: 3)")
     parser.add_argument("--quick", action="store_true", help="small smoke run (5 MiB, 200 files, 3 rounds)")
-    parser.add_argument("--out", type=Path, default=generate.DEFAULT_OUT, help="input directory (bench/out)")
+    parser.add_argument(
+        "--out", type=Path, default=generate.DEFAULT_OUT, help=f"input directory (default: {generate.DEFAULT_OUT})"
+    )
     parser.add_argument(
         "--snlint-cmd", help='command to run as snlint, e.g. "python -m linter" (default: snlint)'
     )
