@@ -16,12 +16,13 @@ import subprocess
 from collections.abc import Callable, Sequence
 
 from linter import cache
-from linter.discover import SUFFIXES, XML, Input, discover, display, excluded, kind_of
+from linter.discover import SUFFIXES, XML, YAML, Input, discover, display, excluded
 from linter.model import Record
 from linter.read.base import ReadOptions, ReadResult
 from linter.settings import Settings
 
 _SUFFIXES = tuple(SUFFIXES)
+_YAML_SUFFIXES = tuple(suffix for suffix, kind in SUFFIXES.items() if kind == YAML)
 _TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
 _ROOT = re.compile(rb"<(record_update|unload)\b")
 
@@ -65,7 +66,8 @@ def _relative(path: str) -> str:
 def context_inputs(settings: Settings, given: Sequence[Input]) -> list[Input]:
     """The context files: configured `context` paths, else the enclosing git repository; minus the given files.
 
-    Paths are joined as strings (no per-file system calls): a repository can hold tens of thousands of files.
+    Paths from git are joined as strings (no per-file system call or normalisation): a repository can hold tens
+    of thousands of files, and this runs on every commit.
     """
     here = os.getcwd()
     named = {os.path.normpath(os.path.join(here, item.path)) for item in given}
@@ -82,14 +84,16 @@ def context_inputs(settings: Settings, given: Sequence[Input]) -> list[Input]:
             found = discover([root], settings.exclude)
             absolute = [os.path.normpath(os.path.join(here, item.path)) for item in found]
         else:
-            absolute = [os.path.join(root, os.path.normpath(name)) for name in listed]
+            base = root.rstrip(os.sep) + os.sep
+            absolute = [base + name.replace("/", os.sep) for name in listed]
     prefix = here.rstrip(os.sep) + os.sep
+    cut = len(prefix)
     inputs = []
     for path in absolute:
         if path in named or (settings.exclude and excluded(path, settings.exclude)):
             continue
-        shown = display(path[len(prefix):]) if path.startswith(prefix) else _relative(path)
-        inputs.append(Input(shown, kind_of(path), explicit=False))
+        shown = display(path[cut:]) if path.startswith(prefix) else _relative(path)
+        inputs.append(Input(shown, YAML if path.lower().endswith(_YAML_SUFFIXES) else XML, explicit=False))
     return inputs
 
 
@@ -136,6 +140,10 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
     for (item, size, mtime), result in zip(stale, results, strict=True):
         fresh[item.path] = (size, mtime, result.records)
         records.extend(result.records)
-    if use_cache and (stale or len(fresh) != len(entries)):
-        cache.store(cache_file, fresh)
+    if use_cache and (stale or not entries):
+        # Keep what this run did not look at (the named files, in other runs context): pre-commit splits a long
+        # file list into several runs, each naming other files. Deleted files drop out when the cache has grown
+        # well past the repository.
+        merged = {**entries, **fresh}
+        cache.store(cache_file, merged if len(merged) <= 2 * len(items) + 1000 else fresh)
     return records
