@@ -41,6 +41,16 @@ def snlint_json(*args: str, cwd: Path | str | None = None) -> dict[str, Any]:
     return data
 
 
+def write(folder: Path, name: str, text: str) -> Path:
+    """Write a (dedented) text file below `folder`, creating its folders."""
+    import textwrap
+
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
 def located(data: dict[str, Any]) -> set[tuple[str, str, int, int]]:
     """(rule, path, line, column) of every finding of a JSON report."""
     return {(f["rule"], f["path"], f["line"], f["column"]) for f in data["findings"]}

@@ -9,12 +9,11 @@ import json
 import re
 import shutil
 import sys
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, FIXTURES, ROOT, located, snlint, snlint_json
+from conftest import EXAMPLES, FIXTURES, ROOT, located, snlint, snlint_json, write
 
 from linter.config import ConfigError, find_config, load_settings
 from linter.model import Severity
@@ -28,13 +27,6 @@ ALL_KEYS = (
     "context, exchange-online, exclude, fail-on, identity, ignore, jobs, max-depth, max-file-size, "
     "per-path-ignores, rule-paths, secret-fields, select, severity, suppress"
 )
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

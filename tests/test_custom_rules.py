@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, FIXTURES, located, snlint, snlint_json
+from conftest import EXAMPLES, FIXTURES, located, snlint, snlint_json, write
 
 UPN_RULE = r"""
 # Contoso identity team: credentials that sign in to Microsoft 365 use Entra ID UPNs of our tenant.
@@ -62,13 +61,6 @@ windows_credentials:
     user_name: 'CONTOSO\\svc-exchange'
     sys_class_name: windows_credentials
 """
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
