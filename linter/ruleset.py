@@ -74,7 +74,10 @@ def _package() -> Any:
     ~8 ms of start-up, a third of a small pre-commit run), importlib.resources otherwise (zip imports)."""
     from importlib import import_module
 
-    folder = os.path.dirname(import_module("linter.rules").__file__ or "")
+    try:
+        folder = os.path.dirname(import_module("linter.rules").__file__ or "")
+    except ModuleNotFoundError:  # a source checkout that is not installed: rules/ beside linter/
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
     if os.path.isfile(os.path.join(folder, INDEX)):
         return _Folder(folder)
     from importlib import resources
