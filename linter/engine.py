@@ -33,7 +33,7 @@ class Run:
     bundle: Bundle | None = None
     context: checks.Context | None = None
     rules: dict[str, Rule] = field(default_factory=dict)
-    scope: list[str] | None = None  # the files linted, when files were named (the rest was only context)
+    scope: list[str] | None = None  # the files linted when files were named (anything else read was context)
 
 
 def load_rules(settings: Settings) -> dict[str, Rule]:
@@ -172,7 +172,10 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         records.extend(result.records)
         ignores.extend(result.ignores)
         reported.extend(result.findings)
-    in_context = use_context and any(item.explicit for item in inputs)
+    # Context is needed only when the named files hold a record some rule reads: every finding about records
+    # points into a record, so named files without one cannot take part in a cross-file finding.
+    named = any(item.explicit for item in inputs)
+    in_context = use_context and named and bool(records)
     if in_context:
         from linter.context import context_inputs, read_context
 
@@ -203,7 +206,7 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
             found = [item for item in found if _touches(item, given)]
         reported.extend(found)
     findings = policy.apply(_unique(reported), active, settings, ignores)
-    scope = sorted(given) if in_context else None
+    scope = sorted(given) if named else None
     return Run(findings, len(inputs), internal, bundle, context, active, scope)
 
 
