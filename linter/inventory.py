@@ -415,7 +415,7 @@ def _client_only_verdicts(
     """EXO005: the alias's Mailbox credentials have only client-credentials OAuth credentials (no user)."""
     position = named(wiring.alias).position  # where EXO005 is reported
     is_reported, severity = _reporting(EXO005, position, reported)
-    clients = tuple(_record_ref(record) for record in wiring.client_only)
+    clients = tuple(_record_ref(record) for record in wiring.client_credentials)
     rows = []
     for mailbox in wiring.mailbox:
         user = mailbox.get(spoke.profile.user_field)

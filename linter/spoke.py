@@ -135,6 +135,8 @@ class Wiring:
     inactive: list[Record] = field(default_factory=list)
     pairs: list[Pair] = field(default_factory=list)
     client_credentials_only: bool = False  # EXO005
+    client_credentials: list[Record] = field(default_factory=list)  # the client-credentials OAuth credentials that
+    # left it without a user (its own, or those of the parent or main alias it falls back to)
     dangling: list[Dangling] = field(default_factory=list)
 
     @property
@@ -276,9 +278,10 @@ def pair(spoke: Spoke) -> None:
     for wiring in spoke.wirings:
         if not wiring.mailbox:
             continue
-        oauth, via, client_seen = _oauth_for(wiring, by_id, main)
-        if not oauth and client_seen:
+        oauth, via, clients = _oauth_for(wiring, by_id, main)
+        if not oauth and clients:
             wiring.client_credentials_only = True
+            wiring.client_credentials = clients
         for mailbox in wiring.mailbox:
             user = mailbox.get(spoke.profile.user_field)
             if not oauth:
@@ -297,19 +300,22 @@ def pair(spoke: Spoke) -> None:
 
 def _oauth_for(
     wiring: Wiring, by_id: Mapping[str, Wiring], main: Record | None
-) -> tuple[list[Record], str, bool]:
-    """OAuth credentials for an alias: its own, else its parent's, else the main alias's (section 4.3)."""
+) -> tuple[list[Record], str, list[Record]]:
+    """OAuth credentials for an alias: its own, else its parent's, else the main alias's (section 4.3).
+
+    The first alias of that chain with any OAuth 2.0 credential decides: when all of them use the
+    client-credentials grant, they are returned as the third item (EXO005) and there is nothing to pair with, as
+    the Mailbox actions would run with that alias's application-only token.
+    """
     chain: list[tuple[Wiring, str]] = [(wiring, "")]
     if wiring.parent is not None and wiring.parent.sys_id in by_id:
         chain.append((by_id[wiring.parent.sys_id], f"parent alias {wiring.parent.label}"))
     if main is not None and main.sys_id in by_id and all(main.sys_id != w.alias.sys_id for w, _ in chain):
         chain.append((by_id[main.sys_id], f"main alias {main.label}"))
-    client_seen = False
     for link, via in chain:
-        if link.oauth:
-            return link.oauth, via, client_seen
-        client_seen = client_seen or bool(link.client_only)
-    return [], "", client_seen
+        if link.oauth or link.client_only:  # the first alias of the chain that has OAuth credentials decides
+            return link.oauth, via, link.client_only
+    return [], "", []
 
 
 def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None) -> Pair:

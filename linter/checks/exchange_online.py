@@ -23,7 +23,7 @@ def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
     wanted = OUTCOMES[rule.check["outcome"]]
     for wiring in context.spoke.wirings:
         if wanted == EXO005 and wiring.client_credentials_only:
-            clients = ", ".join(credential.label for credential in wiring.client_only)
+            clients = ", ".join(credential.label for credential in wiring.client_credentials)
             mailbox = ", ".join(credential.label for credential in wiring.mailbox)
             yield finding(
                 rule,
@@ -32,7 +32,7 @@ def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
                 "authorization-code OAuth 2.0 credential authorised by the Mailbox credential's user",
                 named(wiring.alias),
                 [wiring.alias, *wiring.mailbox],
-                [(named(c), f"client-credentials OAuth 2.0 credential {c.label}") for c in wiring.client_only],
+                [(named(c), f"client-credentials OAuth 2.0 credential {c.label}") for c in wiring.client_credentials],
             )
         for pair in wiring.pairs:
             if pair.outcome == wanted:
