@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable, Sequence
 
-from linter import cache
 from linter.discover import SUFFIXES, XML, YAML, Input, discover, display, excluded
 from linter.model import Record
 from linter.read.base import ReadOptions, ReadResult
@@ -43,6 +41,8 @@ def repository_root(start: str = ".") -> str | None:
 
 def _git_files(root: str) -> list[str] | None:
     """The files git knows in `root` (tracked, plus untracked ones not ignored), relative to `root`."""
+    import subprocess
+
     try:
         listing = subprocess.run(
             ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -115,6 +115,8 @@ Entry = tuple[int, int, list[Record]]
 
 def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, use_cache: bool = True) -> list[Record]:
     """The records of the context files, from the cache where a file is unchanged."""
+    from linter import cache
+
     cache_file = cache.path_for(
         "context", os.getcwd(), sorted(options.tables), options.oauth_fields, options.max_bytes, options.max_depth
     )
