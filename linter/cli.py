@@ -13,8 +13,10 @@ from collections.abc import Sequence
 
 from linter import __version__
 from linter.model import Severity
+from linter.report import FORMATS as REPORT_FORMATS
 
 COMMANDS = ("lint", "rules", "explain", "inventory")
+INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -46,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="lint files and folders (the default command)")
     lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    lint.add_argument("--format", "-f", choices=("text", "json", "sarif", "github", "junit"), default=None)
+    lint.add_argument("--format", "-f", choices=REPORT_FORMATS, default=None)
     lint.add_argument("--select", action="append", default=[], metavar="RULES",
                       help="only these rule ids or prefixes (comma-separated, repeatable)")
     lint.add_argument("--ignore", action="append", default=[], metavar="RULES",
@@ -67,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     inventory = commands.add_parser("inventory", help="show the Exchange Online wiring snlint extracted")
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    inventory.add_argument("--format", "-f", choices=("text", "json", "markdown", "mermaid"), default="text")
+    inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text")
     common(inventory)
     return parser
 

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 
-from linter.discover import SUFFIXES, XML, YAML, Input, discover, display, excluded
+from linter.discover import SKIP_DIRS, SUFFIXES, XML, YAML, Input, discover, display, excluded
 from linter.model import Record
 from linter.read.base import ReadOptions, ReadResult
 from linter.settings import Settings
@@ -85,7 +85,9 @@ def context_inputs(settings: Settings, given: Sequence[Input]) -> list[Input]:
             absolute = [os.path.normpath(os.path.join(here, item.path)) for item in found]
         else:
             base = root.rstrip(os.sep) + os.sep
-            absolute = [base + name.replace("/", os.sep) for name in listed]
+            absolute = [  # the folders a walk skips (node_modules, build, ...) are skipped here too
+                base + name.replace("/", os.sep) for name in listed if SKIP_DIRS.isdisjoint(name.split("/")[:-1])
+            ]
     prefix = here.rstrip(os.sep) + os.sep
     cut = len(prefix)
     inputs = []

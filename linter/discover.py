@@ -43,12 +43,10 @@ def display(path: str) -> str:
 
 def excluded(path: str, patterns: Iterable[str]) -> bool:
     """True when a glob matches the path, a trailing part of it, or one of its folders."""
-    norm = display(os.path.normpath(path))
+    norm = display(path)
     parts = norm.split("/")
     for pattern in patterns:
         pattern = pattern.rstrip("/")
-        if fnmatch(norm, pattern) or fnmatch(parts[-1], pattern):
-            return True
         if any(fnmatch("/".join(parts[i:]), pattern) or fnmatch(part, pattern) for i, part in enumerate(parts)):
             return True
     return False

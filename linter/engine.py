@@ -168,7 +168,9 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
     reported: list[Finding] = []
     records: list[Record] = []
     ignores: list[InlineIgnore] = []
+    exports = 0  # files that are ServiceNow exports (or could not be read): what the summary counts
     for result in read_all(inputs, options, settings.jobs, debug):
+        exports += result.is_export
         records.extend(result.records)
         ignores.extend(result.ignores)
         reported.extend(result.findings)
@@ -205,9 +207,9 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         if in_context:
             found = [item for item in found if _touches(item, given)]
         reported.extend(found)
-    findings = policy.apply(_unique(reported), active, settings, ignores)
+    findings = policy.apply(_unique(reported), active, settings, ignores, whole_run=not named)
     scope = sorted(given) if named else None
-    return Run(findings, len(inputs), internal, bundle, context, active, scope)
+    return Run(findings, exports, internal, bundle, context, active, scope)
 
 
 def _touches(finding: Finding, given: set[str]) -> bool:

@@ -103,11 +103,25 @@ class Verdict(str, Enum):
     NOT_COMPARABLE = "not comparable"
 
 
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ltd", "plc", "ne", "or", "go"})
+
+
+def _organisation(domain: str) -> str:
+    """The label that names the organisation: `contoso` in mail.contoso.com, contoso.co.uk, contoso.onmicrosoft.com."""
+    labels = domain.split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3]
+    if domain.endswith(".onmicrosoft.com"):
+        return labels[-3] if len(labels) >= 3 else domain
+    return labels[-2] if len(labels) >= 2 else domain
+
+
 def _related(first: str, second: str) -> bool:
-    """Domains that can belong to one tenant: one is *.onmicrosoft.com, or they share their first label."""
+    """Domains that can belong to one tenant: one is a tenant's initial *.onmicrosoft.com domain, or both name the
+    same organisation (contoso.com, mail.contoso.com, contoso.co.uk)."""
     if first.endswith(".onmicrosoft.com") or second.endswith(".onmicrosoft.com"):
         return True
-    return first.split(".", 1)[0] == second.split(".", 1)[0]
+    return _organisation(first) == _organisation(second)
 
 
 def grade(mailbox: Identity, oauth: Identity, equivalent: Mapping[str, str] | None = None) -> Verdict:

@@ -18,13 +18,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from linter.checks.exchange_online import OUTCOMES, named
 from linter.model import Finding, Position, Record, Value
 from linter.resolve import first_field, reference_ids
-from linter.spoke import EXO005, SAME, Pair, Spoke, Wiring
+from linter.spoke import EXO005, OUTCOMES, SAME, Pair, Spoke, Wiring
 
 EXIT_OK, EXIT_ERROR = 0, 2
-FORMATS = ("text", "json", "markdown", "mermaid")
 
 # Verdict keys (stable, used in JSON) and their words, in the order reports list them.
 VERDICT_KEYS = ("same", "differs", "may_differ", "not_comparable", "cannot_verify", "client_credentials_only")
@@ -392,7 +390,7 @@ def _reporting(
 
 def _pair_verdict(pair: Pair, reported: Reported) -> VerdictRow:
     rule = None if pair.outcome == SAME else pair.outcome
-    position = (pair.user or named(pair.mailbox)).position  # where the EXO rules report the pair
+    position = pair.where.position  # where the EXO rules report the pair
     is_reported, severity = _reporting(rule, position, reported)
     return VerdictRow(
         _KEY_BY_OUTCOME[pair.outcome],
@@ -413,7 +411,7 @@ def _client_only_verdicts(
     spoke: Spoke, wiring: Wiring, reported: Reported
 ) -> list[VerdictRow]:
     """EXO005: the alias's Mailbox credentials have only client-credentials OAuth credentials (no user)."""
-    position = named(wiring.alias).position  # where EXO005 is reported
+    position = wiring.where.position  # where EXO005 is reported
     is_reported, severity = _reporting(EXO005, position, reported)
     clients = tuple(_record_ref(record) for record in wiring.client_credentials)
     rows = []

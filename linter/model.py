@@ -63,6 +63,11 @@ class Record:
         return value.text if value is not None else ""
 
     @property
+    def where(self) -> Value:
+        """Where findings about the record point: its `name` value, else its `id`, else the record itself."""
+        return self.fields.get("name") or self.fields.get("id") or Value("", self.position)
+
+    @property
     def label(self) -> str:
         """How messages name this record: `name` (sys_id)."""
         name = self.text("name") or self.text("id")
@@ -86,6 +91,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     key: str = ""  # line-independent identity (record sys_ids and fields), for fingerprints and baselines
     record_ids: tuple[str, ...] = field(default=())  # sys_ids / names the finding is about, for suppressions
+    sensitive: bool = False  # the position is a secret value: never show its source line
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.position.path, self.position.line, self.position.column, self.rule, self.message)

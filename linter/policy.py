@@ -30,13 +30,18 @@ def apply(
     rules: Mapping[str, Rule],
     settings: Settings,
     ignores: Sequence[InlineIgnore] = (),
+    whole_run: bool = True,
 ) -> list[Finding]:
-    """Filter and re-grade findings as configured; add SN004 / SN005 for unused or reason-less suppressions."""
+    """Filter and re-grade findings as configured; add SN004 / SN005 for unused or reason-less suppressions.
+
+    A suppression is reported unused only when it could have matched: its rule ran, and (for configuration
+    entries) the run covered every file (`whole_run`), not only the files named on the command line.
+    """
     kept: list[Finding] = []
     used: set[int] = set()
     inline_used: set[int] = set()
     for item in findings:
-        if item.rule not in rules:
+        if item.rule not in rules and item.rule != "SN000":  # an internal error is always reported
             continue
         inline = _inline_hit(item, ignores)
         if inline is not None:
@@ -62,9 +67,9 @@ def apply(
         if severity is not None and severity != item.severity:
             item = _with_severity(item, severity)
         kept.append(item)
-    if "SN004" in rules:
+    if "SN004" in rules and whole_run:
         for index, entry in enumerate(settings.suppress):
-            if index not in used:
+            if index not in used and any(matches(rule_id, [entry.rule]) for rule_id in rules):
                 path, _, line = entry.source.rpartition(":")
                 kept.append(
                     Finding(
@@ -83,7 +88,8 @@ def apply(
                         f"suppression of {rules_text} gives no reason: add one after the rule list",
                         ignore.position, key=f"SN005:{ignore.position.path}:{rules_text}")
             )
-        if index not in inline_used and "SN004" in rules:
+        ran = any(matches(rule_id, ignore.rules) for rule_id in rules)
+        if index not in inline_used and ran and "SN004" in rules:
             kept.append(
                 Finding("SN004", settings.severity.get("SN004", Severity.WARNING),
                         f"suppression of {rules_text} matches no finding on this line or the next: remove it",

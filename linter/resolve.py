@@ -34,10 +34,6 @@ class Bundle:
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records.values())
 
-    def knows(self, sys_id: str) -> bool:
-        """True when the inputs define the record (live or deleted)."""
-        return sys_id in self.records or sys_id in self.deleted
-
 
 def resolve(records: Iterable[Record]) -> Bundle:
     """Join records in input order: for each sys_id the latest `sys_updated_on` wins, then the later one read."""

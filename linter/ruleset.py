@@ -135,6 +135,16 @@ def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
     if errors:
         line, column = error_position(locate, errors[0])
         raise RuleError(f"{path}:{line}:{column}: invalid rule: {schema_error_message(errors[0])}")
+    template = document["check"].get("message")
+    if isinstance(template, str):
+        try:
+            template.format(table="", record="", field="")
+        except (KeyError, IndexError, ValueError) as error:
+            line, column = locate(["check", "message"])
+            raise RuleError(
+                f"{path}:{line}:{column}: invalid rule: 'check/message' may use only {{table}}, {{record}} and "
+                f"{{field}} (problem: {error!r})"
+            ) from error
     return Rule.from_data(document, str(path))
 
 

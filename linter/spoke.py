@@ -6,6 +6,7 @@ The rules (EXO001-EXO005, CRD001, CRD003) and `snlint inventory` both read this 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +105,13 @@ class Dangling:
 # Pair outcomes, by the rule that reports them (None: same account).
 SAME = "same"
 EXO001, EXO002, EXO003, EXO004, EXO005 = "EXO001", "EXO002", "EXO003", "EXO004", "EXO005"
+OUTCOMES = {  # the outcome names rule files bind to (check: {kind: same_identity, outcome: ...})
+    "differs": EXO001,
+    "may_differ": EXO002,
+    "not_comparable": EXO003,
+    "cannot_verify": EXO004,
+    "client_credentials_only": EXO005,
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,11 @@ class Pair:
     outcome: str  # SAME or a rule id
     reason: str  # why, in words, for messages
     via: str = ""  # where the OAuth credential came from when not the alias itself ("parent 'X'", ...)
+
+    @property
+    def where(self) -> Value:
+        """Where the pair's finding is reported: the Mailbox credential's user name (or the credential)."""
+        return self.user or self.mailbox.where
 
 
 @dataclass
@@ -134,14 +147,23 @@ class Wiring:
     mailbox: list[Record] = field(default_factory=list)
     inactive: list[Record] = field(default_factory=list)
     pairs: list[Pair] = field(default_factory=list)
-    client_credentials_only: bool = False  # EXO005
     client_credentials: list[Record] = field(default_factory=list)  # the client-credentials OAuth credentials that
-    # left it without a user (its own, or those of the parent or main alias it falls back to)
+    # left it without a user (its own, or those of the parent or main alias it falls back to): EXO005
     dangling: list[Dangling] = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return self.alias.text("id") or self.alias.text("name")
+
+    @property
+    def where(self) -> Value:
+        """Where EXO005 is reported: the alias's name."""
+        return self.alias.where
+
+    @property
+    def client_credentials_only(self) -> bool:
+        """EXO005: its Mailbox credentials can only get an application token (no user to compare)."""
+        return bool(self.client_credentials)
 
 
 def _is_inactive(record: Record) -> bool:
@@ -156,6 +178,7 @@ class Spoke:
         self.profile = profile
         self.aliases = self._aliases()
         self._credentials_by_alias = self._index_credentials()
+        self._connections_by_alias = self._index_connections()
         self.wirings = [self._wire(alias) for alias in self.aliases]
 
     # -- aliases ------------------------------------------------------------------------------------------------
@@ -184,9 +207,18 @@ class Spoke:
                 index.setdefault(alias_id, []).append(credential)
         return index
 
+    def _index_connections(self) -> dict[str, list[Record]]:
+        index: dict[str, list[Record]] = {}
+        for connection in self.bundle.table(*self.profile.connection_tables):
+            alias_ref = first_field(connection, self.profile.connection_alias_fields)
+            if alias_ref is not None and alias_ref.text.strip():
+                index.setdefault(alias_ref.text.strip(), []).append(connection)
+        return index
+
     def is_mailbox_alias(self, alias: Record) -> bool:
-        label = f"{alias.text('id')} {alias.text('name')}".upper()
-        return any(marker.upper() in label for marker in self.profile.mailbox_markers)
+        """An alias whose id or name has a Mailbox marker as a whole word (`..._MID`, `... MID`; not `Midwest`)."""
+        words = set(re.split(r"[^A-Z0-9]+", f"{alias.text('id')} {alias.text('name')}".upper()))
+        return any(marker.upper() in words for marker in self.profile.mailbox_markers)
 
     def by_alias_id(self, alias_id: str) -> Record | None:
         for alias in self.aliases:
@@ -204,10 +236,7 @@ class Spoke:
             deleted = parent_value.text in bundle.deleted
             wiring.dangling.append(Dangling(alias, profile.parent_field, parent_value, parent_value.text, deleted))
         credentials: dict[str, Record] = {}
-        for connection in bundle.table(*profile.connection_tables):
-            alias_ref = first_field(connection, profile.connection_alias_fields)
-            if alias_ref is None or alias_ref.text != alias.sys_id:
-                continue
+        for connection in self._connections_by_alias.get(alias.sys_id, ()):
             wiring.connections.append(connection)
             if _is_inactive(connection):
                 wiring.inactive.append(connection)
@@ -279,8 +308,7 @@ def pair(spoke: Spoke) -> None:
         if not wiring.mailbox:
             continue
         oauth, via, clients = _oauth_for(wiring, by_id, main)
-        if not oauth and clients:
-            wiring.client_credentials_only = True
+        if not oauth:
             wiring.client_credentials = clients
         for mailbox in wiring.mailbox:
             user = mailbox.get(spoke.profile.user_field)

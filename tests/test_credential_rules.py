@@ -14,9 +14,9 @@ from conftest import FIXTURES, located, snlint, snlint_json
 
 from linter.checks.secrets import is_encrypted
 from linter.engine import run
+from linter.report import FORMATS
 from linter.settings import Settings
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
 KEY = "f895bb1cdd5d52103a946777183c8818"
 CIPHERTEXT = "C0q/xYKJUTkWCtNLkXmddQ==PbYHc/srAEU+FC+DyEWmvjVJgutE8NP7"
 ENCRYPTED = f"\ufdde\ufddf\ufdd2{KEY}\ufdec\ufdd41\ufdec\ufded{CIPHERTEXT}\ufdee\ufdef"
@@ -360,3 +360,27 @@ def test_crd005_settings_ignore_bookkeeping_fields(tmp_path: Path) -> None:
     (tmp_path / "a.xml").write_text(text.format(count=3, updated="2024-09-02 10:19:04"), encoding="utf-8")
     (tmp_path / "b.xml").write_text(text.format(count=4, updated="2024-09-09 11:58:20"), encoding="utf-8")
     assert report(tmp_path)["findings"] == []
+
+
+def test_custom_plaintext_secret_rule_never_shows_its_line(tmp_path: Path) -> None:
+    """A team's own secret rule on a field whose name looks harmless: the text report shows no source line."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "ACME020.yaml").write_text(
+        "id: ACME020\nname: mfa-seed-in-clear\nseverity: error\nsummary: An MFA seed is stored in clear.\n"
+        "description: |\n  Seeds must be encrypted.\n\n  How to fix: encrypt it.\n"
+        "check:\n  kind: plaintext_secret\n  fields: [u_mfa]\n  tables: [windows_credentials]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / ".snlint.yaml").write_text("rule-paths: [rules]\n", encoding="utf-8")
+    (tmp_path / "credentials.yaml").write_text(
+        "windows_credentials:\n  - sys_id: 6a0e5c1d2b3f52103a946777183c88aa\n    name: Kiosk\n"
+        "    user_name: kiosk@contoso.com\n    u_mfa: Canary-Zx9\n",
+        encoding="utf-8",
+    )
+    for fmt in FORMATS:
+        result = snlint("--format", fmt, "--no-context", "credentials.yaml", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "Canary-Zx9" not in result.stdout + result.stderr, fmt
+    assert located(snlint_json("--no-context", "credentials.yaml", cwd=tmp_path)) == {
+        ("ACME020", "credentials.yaml", 5, 12)
+    }

@@ -26,11 +26,13 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, ROOT
 
+from linter.report import FORMATS
+
 GIB = 1 << 30
 TIMEOUT = 60.0  # a hung case fails; a healthy one takes well under a second or two
 SLOW = 20.0  # what a single case may take on a slow 2-core runner before it counts as unbounded
 CANARY = "SNLINT-CANARY-7c1e5f0a9b"
-FORMATS = ("text", "json", "sarif", "github", "junit")
+
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 

@@ -72,3 +72,16 @@ def test_not_a_jwt() -> None:
     assert jwt_claims("exo@contoso.com") is None
     assert jwt_claims("a.b.c") is None
     assert from_recorded("exo@contoso.com").shape == UPN
+
+
+@pytest.mark.parametrize(
+    ("mailbox", "oauth", "verdict"),
+    [
+        ("exo@mail.contoso.com", "exo@mail.fabrikam.com", Verdict.DIFFERS),  # two organisations
+        ("exo@contoso.com", "exo@contoso.co.uk", Verdict.MAYBE),  # one organisation, two custom domains
+        ("exo@contoso.com", "exo@mail.contoso.com", Verdict.MAYBE),
+        ("exo@fabrikam.com", "exo@contoso.onmicrosoft.com", Verdict.MAYBE),  # any custom domain of a tenant
+    ],
+)
+def test_same_local_part_under_other_domains(mailbox: str, oauth: str, verdict: Verdict) -> None:
+    assert grade(parse_user(mailbox), parse_user(oauth)) is verdict

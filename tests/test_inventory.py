@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from linter import inventory as inventory_module
+from linter.cli import INVENTORY_FORMATS as FORMATS
 from linter.cli import main
 from linter.engine import run
 from linter.inventory import build, documented_blocks, examples_inventory, printable, render, replace_blocks
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 MULTI = FIXTURES / "inventory_multi_alias"
 SC = "source-control/43275d11406cd210928158889af97d70/update"
-FORMATS = ("text", "json", "markdown", "mermaid")
+
 FOLDERS = [*sorted(path for path in FIXTURES.iterdir() if path.is_dir()), ROOT / "examples"]
 
 

@@ -48,3 +48,15 @@ def test_a_bad_rule_file_names_its_line(tmp_path: Path) -> None:
     )
     with pytest.raises(RuleError, match=r"ACME001\.yaml:3:11: invalid rule: 'severity': 'fatal' is not one of"):
         load_rule_file(bad)
+
+
+def test_a_message_template_with_an_unknown_placeholder_is_a_rule_error(tmp_path: Path) -> None:
+    bad = tmp_path / "ACME002.yaml"
+    bad.write_text(
+        "id: ACME002\nname: acme-rule\nseverity: error\nsummary: s\ndescription: d\n"
+        "check:\n  kind: field\n  tables: [windows_credentials]\n  field: user_name\n  present: true\n"
+        '  message: "{record} has {value}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleError, match=r"ACME002\.yaml:11:12: invalid rule: 'check/message' may use only"):
+        load_rule_file(bad)

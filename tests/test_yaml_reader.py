@@ -377,7 +377,7 @@ def test_source_control_xml_aliases_and_a_yaml_credential_export_in_one_run() ->
     assert [(item["path"], item["line"], item["column"]) for item in finding["related"]] == [
         ("credentials/exchange-online.yaml", 19, 12)
     ]
-    assert report["summary"]["files"] == 7  # 5 XML records, the export, and .pre-commit-config.yaml (skipped)
+    assert report["summary"]["files"] == 6  # 5 XML records and the export (.pre-commit-config.yaml is not one)
 
 
 def test_a_changed_yaml_export_alone_is_checked_against_the_rest_of_the_repository(tmp_path: Path) -> None:

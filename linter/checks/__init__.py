@@ -53,6 +53,7 @@ def finding(
         related=tuple(Related(other.position, note) for other, note in related),
         key=key or ":".join([rule.id, *(record.sys_id for record in records)]),
         record_ids=ids,
+        sensitive=rule.check.get("kind") == "plaintext_secret",
     )
 
 

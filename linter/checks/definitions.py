@@ -44,9 +44,9 @@ def conflicting_definitions(rule: Rule, context: Context) -> Iterator[Finding]:
                 rule,
                 f"{other.table} {other.label} is also defined in {first.path} with different values ({shown}); "
                 "which one is live depends on load order: keep one definition",
-                other.get("sys_id") or other.get("name") or next(iter(other.fields.values())),
+                other.fields["sys_id"],  # every record a reader returns has one
                 [other],
-                [(first.get("sys_id") or next(iter(first.fields.values())), f"first definition in {first.path}")],
+                [(first.fields["sys_id"], f"first definition in {first.path}")],
                 key=f"{rule.id}:{sys_id}",
             )
             break

@@ -6,17 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks import Context, finding
-from linter.model import Finding, Record, Value
+from linter.model import Finding, Value
 from linter.ruleset import Rule
-from linter.spoke import EXO001, EXO002, EXO003, EXO004, EXO005, Pair
-
-OUTCOMES = {
-    "differs": EXO001,
-    "may_differ": EXO002,
-    "not_comparable": EXO003,
-    "cannot_verify": EXO004,
-    "client_credentials_only": EXO005,
-}
+from linter.spoke import EXO001, EXO002, EXO003, EXO005, OUTCOMES, Pair
 
 
 def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
@@ -30,24 +22,19 @@ def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
                 f"Exchange Online alias '{wiring.id}' has Mailbox credential {mailbox} but its only OAuth 2.0 "
                 f"credentials use the client-credentials grant ({clients}), which has no user to match: bind an "
                 "authorization-code OAuth 2.0 credential authorised by the Mailbox credential's user",
-                named(wiring.alias),
+                wiring.where,
                 [wiring.alias, *wiring.mailbox],
-                [(named(c), f"client-credentials OAuth 2.0 credential {c.label}") for c in wiring.client_credentials],
+                [(c.where, f"client-credentials OAuth 2.0 credential {c.label}") for c in wiring.client_credentials],
             )
         for pair in wiring.pairs:
             if pair.outcome == wanted:
                 yield _pair_finding(rule, pair)
 
 
-def named(record: Record) -> Value:
-    """Where a record is named: its `name` value, else its `id`, else the record itself."""
-    return record.get("name") or record.get("id") or Value("", record.position)
-
-
 def _pair_finding(rule: Rule, pair: Pair) -> Finding:
     alias = pair.alias.text("id") or pair.alias.text("name")
     mailbox = pair.mailbox
-    user_value = pair.user or named(mailbox)
+    user_value = pair.where
     user = pair.user.text.strip() if pair.user is not None else ""
     related: list[tuple[Value, str]] = []
     via = f" (through the {pair.via})" if pair.via else ""
@@ -62,7 +49,7 @@ def _pair_finding(rule: Rule, pair: Pair) -> Finding:
             )
         )
     elif pair.oauth is not None:
-        related.append((named(pair.oauth), f"OAuth 2.0 credential {pair.oauth.label}"))
+        related.append((pair.oauth.where, f"OAuth 2.0 credential {pair.oauth.label}"))
     subject = f"Mailbox credential {mailbox.label} of alias '{alias}'"
     if pair.outcome == EXO001:
         assert pair.recorded is not None and pair.oauth is not None

@@ -25,8 +25,10 @@ def same_account_by_reference(rule: Rule, context: Context) -> Iterator[Finding]
             continue
         for target in reference_ids(record.get(reference)):
             other = context.bundle.get(target)
-            other_value = other.get(other_name) if other is not None else None
-            if other is None or other_value is None or not other_value.text.strip():
+            if other is None or other.table not in check["other-tables"]:
+                continue
+            other_value = other.get(other_name)
+            if other_value is None or not other_value.text.strip():
                 continue
             mine, theirs = parse_user(value.text), from_recorded(other_value.text)
             verdict = grade(mine, theirs, equivalent) if theirs.shape == UPN or mine.shape == UPN else None

@@ -25,9 +25,7 @@ def is_encrypted(text: str) -> bool:
 
 def plaintext_secret(rule: Rule, context: Context) -> Iterator[Finding]:
     fields = tuple(rule.check["fields"]) + tuple(rule.options.get("extra-fields", ()))
-    tables = rule.check.get("tables")
-    records = context.bundle.table(*tables) if tables else list(context.bundle)
-    for record in records:
+    for record in context.bundle.table(*rule.check["tables"]):
         for name in fields:
             value = record.get(name)
             if value is None or not value.text.strip() or is_encrypted(value.text):

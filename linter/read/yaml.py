@@ -448,6 +448,8 @@ def _describe(error: Any, data: object) -> str:
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     expected = schema.get("description", "a value that follows docs/credential-exports.md")
     validator = error.validator
+    if _is_secret(path):  # a secret field's keys and values are never named, whatever is wrong with them
+        return f"{where}: expected {expected}"
     if "propertyNames" in error.relative_schema_path:
         subject = "top-level key" if not path else f"{where}: key"
         return f"{subject} {_quote(error.instance)} is not a valid {expected}"
@@ -467,8 +469,7 @@ def _describe(error: Any, data: object) -> str:
         needed = [name for branch in error.validator_value for name in branch.get("required", ())]
         if needed:
             return f"{where}: needs {' or '.join(repr(name) for name in needed)}"
-    shown = "" if _is_secret(path) else f", got {_quote(error.instance)}"
-    return f"{where}: expected {expected}{shown}"
+    return f"{where}: expected {expected}, got {_quote(error.instance)}"
 
 
 def _where(path: Sequence[object], data: object) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from linter.checks.exchange_online import OUTCOMES
 from linter.inventory import (
     CLIENT_CREDENTIALS,
     DELETED,
@@ -22,6 +21,7 @@ from linter.inventory import (
 )
 from linter.model import Position
 from linter.report import inventory_mermaid
+from linter.spoke import OUTCOMES
 
 ICONS = {"error": "\u274c", "warning": "\u26a0\ufe0f", "info": "\u2139\ufe0f", "same": "\u2705", "off": "\u2796"}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")

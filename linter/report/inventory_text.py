@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linter.checks.exchange_online import OUTCOMES
 from linter.inventory import (
     CLIENT_CREDENTIALS,
     INACTIVE,
@@ -20,6 +19,7 @@ from linter.inventory import (
 )
 from linter.model import Position, Severity
 from linter.report.text import COLORS, Style
+from linter.spoke import OUTCOMES
 
 # Columns wider than this do not widen the table for every row (a long value just pushes WHERE to the right).
 MAX_NAME = 52

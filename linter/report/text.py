@@ -67,7 +67,7 @@ def render(findings: Iterable[Finding], files: int, color: bool = False, excerpt
         where = style(str(item.position), "1")
         severity = style(item.severity.value, *COLORS[item.severity])
         out.append(f"{where}: {style(item.rule, '1')} {severity}: {item.message}")
-        if excerpts and item.rule != "CRD002":
+        if excerpts and not item.sensitive:
             text = _excerpt(item.position.path, item.position.line, cache)
             if text is not None:
                 width = max(1, (item.position.end_column - item.position.column)
