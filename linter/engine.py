@@ -155,6 +155,7 @@ def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug:
 def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debug: bool = False) -> Run:
     """Lint `paths` (files or folders); findings are filtered and graded by `settings`."""
     rules = load_rules(settings)
+    policy.check_selectors(rules, settings)
     active = policy.active_rules(rules, settings)
     profile = make_profile(settings)
     options = ReadOptions(
@@ -178,6 +179,7 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
     # points into a record, so named files without one cannot take part in a cross-file finding.
     named = any(item.explicit for item in inputs)
     in_context = use_context and named and bool(records)
+    named_ids = {record.sys_id for record in records}
     if in_context:
         from linter.context import context_inputs, read_context
 
@@ -205,15 +207,21 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
             internal = True
             continue
         if in_context:
-            found = [item for item in found if _touches(item, given)]
+            found = [item for item in found if _touches(item, given, named_ids)]
         reported.extend(found)
     findings = policy.apply(_unique(reported), active, settings, ignores, whole_run=not named)
     scope = sorted(given) if named else None
     return Run(findings, exports, internal, bundle, context, active, scope)
 
 
-def _touches(finding: Finding, given: set[str]) -> bool:
-    return finding.position.path in given or any(other.position.path in given for other in finding.related)
+def _touches(finding: Finding, given: set[str], named_ids: set[str]) -> bool:
+    """A finding the named files take part in: it points into one, or it rests on a record one defines (a
+    connection re-pointed at another credential changes the verdict of a pair defined elsewhere)."""
+    return (
+        finding.position.path in given
+        or any(other.position.path in given for other in finding.related)
+        or not named_ids.isdisjoint(finding.record_ids)
+    )
 
 
 def _unique(findings: Iterable[Finding]) -> list[Finding]:

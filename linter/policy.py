@@ -16,6 +16,15 @@ def matches(rule_id: str, selectors: Iterable[str]) -> bool:
     return any(rule_id == s or (s and rule_id.startswith(s)) or s == "ALL" for s in selectors)
 
 
+def check_selectors(rules: Mapping[str, Rule], settings: Settings) -> None:
+    """A selector that names no rule is a typo that would silently switch checks off: a usage error."""
+    from linter.ruleset import RuleError
+
+    for selector in (*settings.select, *settings.ignore):
+        if selector != "ALL" and not any(matches(rule_id, [selector]) for rule_id in rules):
+            raise RuleError(f"unknown rule or prefix '{selector}' in select / ignore (see 'snlint rules')")
+
+
 def active_rules(rules: Mapping[str, Rule], settings: Settings) -> dict[str, Rule]:
     """The rules a run executes: selected (all by default) and not ignored."""
     return {

@@ -122,3 +122,53 @@ def test_context_is_read_from_the_repository_for_named_files(tmp_path: Path) -> 
 def test_example_folder_is_what_the_readme_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "snlint examples/" in readme and EXAMPLES.is_dir()
+
+
+def test_a_named_connection_file_that_re_points_a_credential_reports_the_pair_it_breaks(tmp_path: Path) -> None:
+    """pre-commit names only the changed connection; the pair it breaks lives in unchanged files."""
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "source_control_split", repo)
+    (repo / "expected.txt").unlink()
+    update = repo / "43275d11406cd210928158889af97d38" / "update"
+    mailbox = next(update.glob("windows_credentials_*.xml"))
+    text = mailbox.read_text(encoding="utf-8")
+    user = text.split("<user_name>")[1].split("</user_name>")[0]
+    mailbox.write_text(text.replace(user, "adele.vance@contoso.com"), encoding="utf-8")  # the pair now matches
+    oauth = update / "oauth_2_0_credentials_f24eb4521368d210928158889af97d48.xml"
+    other = update / "oauth_2_0_credentials_0d5e8c7b6a49d210928158889af97d61.xml"
+    other.write_text(
+        oauth.read_text(encoding="utf-8")
+        .replace("f24eb4521368d210928158889af97d48", "0d5e8c7b6a49d210928158889af97d61")
+        .replace("adele.vance@contoso.com", "other.admin@contoso.com"),
+        encoding="utf-8",
+    )
+    connection = next(update.glob("http_connection_*.xml"))
+    named = connection.relative_to(repo).as_posix()
+    assert snlint_json(named, cwd=repo)["findings"] == []
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    connection.write_text(
+        connection.read_text(encoding="utf-8").replace(
+            "f24eb4521368d210928158889af97d48", "0d5e8c7b6a49d210928158889af97d61"
+        ),
+        encoding="utf-8",
+    )
+    report = snlint_json(named, cwd=repo)
+    assert [(f["rule"], f["path"], f["line"], f["column"]) for f in report["findings"]] == [
+        ("EXO001", mailbox.relative_to(repo).as_posix(), 19, 20)
+    ]
+    assert "other.admin@contoso.com" in report["findings"][0]["message"]
+
+
+def test_text_output_shows_control_characters_from_inputs_as_escapes(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(
+        'windows_credentials:\n  - sys_id: 6a0e5c1d2b3f52103a946777183c88aa\n    name: "Kiosk\\u001b]0;pwned\\u0007"\n'
+        '    user_name: " kiosk@contoso.com"\n',
+        encoding="utf-8",
+    )
+    result = snlint("--no-context", "c.yaml", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "'Kiosk\\u001b]0;pwned\\u0007'" in result.stdout

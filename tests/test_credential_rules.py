@@ -362,6 +362,29 @@ def test_crd005_settings_ignore_bookkeeping_fields(tmp_path: Path) -> None:
     assert report(tmp_path)["findings"] == []
 
 
+def test_crd005_a_newer_sys_updated_on_decides_and_a_missing_field_is_no_conflict(tmp_path: Path) -> None:
+    """A later update set fixing a record is the normal workflow (no finding); an export that leaves a field out
+    does not disagree about it; the same timestamp with another user name is the conflict."""
+    record = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<unload unload_date="2024-09-09 12:00:41">\n'
+        '<windows_credentials action="INSERT_OR_UPDATE">\n{order}<sys_id>2f8a5d1c9e3b52103a946777183c8858</sys_id>\n'
+        "<sys_updated_on>{updated}</sys_updated_on>\n<user_name>{user}</user_name>\n</windows_credentials>\n</unload>\n"
+    )
+    (tmp_path / "a.xml").write_text(record.format(order="<order>100</order>\n", updated="2024-09-02 10:19:04",
+                                                  user="svc-sccm@contoso.com"), encoding="utf-8")
+    (tmp_path / "b.xml").write_text(record.format(order="", updated="2024-09-09 11:58:20", user="svc@contoso.com"),
+                                    encoding="utf-8")
+    assert report(tmp_path)["findings"] == []  # b is newer
+    (tmp_path / "b.xml").write_text(record.format(order="", updated="2024-09-02 10:19:04",
+                                                  user="svc-sccm@contoso.com"), encoding="utf-8")
+    assert report(tmp_path)["findings"] == []  # only `order` differs, and b does not carry it
+    (tmp_path / "b.xml").write_text(record.format(order="", updated="2024-09-02 10:19:04", user="svc@contoso.com"),
+                                    encoding="utf-8")
+    data = report(tmp_path)
+    assert located(data) == {("CRD005", "b.xml", 4, 9)}
+    assert "(user_name)" in data["findings"][0]["message"]
+
+
 def test_custom_plaintext_secret_rule_never_shows_its_line(tmp_path: Path) -> None:
     """A team's own secret rule on a field whose name looks harmless: the text report shows no source line."""
     (tmp_path / "rules").mkdir()

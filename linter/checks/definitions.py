@@ -1,4 +1,5 @@
-"""CRD005: one sys_id defined with different content in two input files (the live one depends on load order)."""
+"""CRD005: one sys_id defined with different values in two input files, with nothing (no differing
+sys_updated_on) to decide which is live but the order the files are loaded in."""
 
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ def conflicting_definitions(rule: Rule, context: Context) -> Iterator[Finding]:
         first = definitions[0]
         mine = _content(first, ignored)
         for other in definitions[1:]:
+            if first.updated_on and other.updated_on and first.updated_on != other.updated_on:
+                continue  # the timestamps decide which one is live, not the load order
             theirs = _content(other, ignored)
-            differing = sorted(name for name in mine.keys() | theirs.keys() if mine.get(name) != theirs.get(name))
+            # Only fields both sides carry: exports leave fields out (a YAML export has no sys_class_name).
+            differing = sorted(name for name in mine.keys() & theirs.keys() if mine[name] != theirs[name])
             if not differing:
                 continue
             shown = ", ".join(differing[:5]) + (", ..." if len(differing) > 5 else "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks import Context, finding
-from linter.model import Finding, Value
+from linter.model import Finding, Record, Value
 from linter.ruleset import Rule
 from linter.spoke import EXO001, EXO002, EXO003, EXO005, OUTCOMES, Pair
 
@@ -28,10 +28,10 @@ def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
             )
         for pair in wiring.pairs:
             if pair.outcome == wanted:
-                yield _pair_finding(rule, pair)
+                yield _pair_finding(rule, pair, wiring.connections)
 
 
-def _pair_finding(rule: Rule, pair: Pair) -> Finding:
+def _pair_finding(rule: Rule, pair: Pair, connections: list[Record]) -> Finding:
     alias = pair.alias.text("id") or pair.alias.text("name")
     mailbox = pair.mailbox
     user_value = pair.where
@@ -62,21 +62,23 @@ def _pair_finding(rule: Rule, pair: Pair) -> Finding:
     elif pair.outcome == EXO002:
         assert pair.recorded is not None and pair.oauth is not None
         oauth_user = pair.recorded.identity.text
-        why = (
-            f"the OAuth side is known only from the '{pair.recorded.identity.claim}' claim"
-            if not pair.recorded.identity.proven
-            else "the local parts match but the domains differ"
-        )
+        if pair.recorded.identity.proven:
+            why = "the local parts match but the domains differ"
+            fix = "use the exact UPN on both, or declare the domains equivalent in identity.equivalent-domains"
+        else:
+            why = f"the OAuth side is known only from the '{pair.recorded.identity.claim}' claim, not the UPN"
+            fix = "record the UPN (the token's upn claim) of the account that signed in at Get OAuth Token"
         message = (
             f"{subject}: user '{user}' may not be the Microsoft account '{oauth_user}' that authorised OAuth 2.0 "
-            f"credential {pair.oauth.label}{via} ({why}); use the exact UPN on both, or declare the domains "
-            "equivalent in identity.equivalent-domains"
+            f"credential {pair.oauth.label}{via} ({why}); {fix}"
         )
     elif pair.outcome == EXO003:
         message = f"{subject}: {pair.reason}; set it to the UPN of the account that signed in at Get OAuth Token"
     else:
         message = f"{subject} (user '{user}'): {pair.reason}" + (via if pair.oauth is not None else "")
-    records = [pair.alias, mailbox, *([pair.oauth] if pair.oauth is not None else [])]
+    # The records the verdict rests on, the alias's connections included: a change to any of them (in a
+    # pre-commit run, a named file defining one) takes part in the finding.
+    records = [pair.alias, mailbox, *([pair.oauth] if pair.oauth is not None else []), *connections]
     return finding(rule, message, user_value, records, related)
 
 

@@ -70,11 +70,16 @@ _validator: Any = None
 def read_yaml(path: str, options: ReadOptions, fd: int, size: int, explicit: bool = False) -> ReadResult:
     """Read one YAML or JSON file (already opened as `fd`): the records of a credential export, or nothing.
 
-    `explicit` (the file was named on the command line) does not change the outcome: pre-commit names every
-    changed YAML file, so a file that is not an export is skipped silently either way.
+    `explicit` (the file was named on the command line) changes one outcome only: an empty YAML file is SN001
+    when named, skipped when found in a folder (an empty JSON file is SN001 either way). A file that is not an
+    export is skipped silently either way.
     """
     try:
         text = _decode(path, _read(path, fd, size, options.max_bytes))
+        if not text.strip() and (explicit or path.lower().endswith(".json")):
+            # Named on the command line, or JSON (where an empty file is not a document): say so, as for XML.
+            kind = "JSON" if path.lower().endswith(".json") else "YAML"
+            raise unparseable(f"empty file: no {kind} document", Position(path, 1, 1))
         _refuse_alias_bomb(path, text)
         form = _sniff(path, text, options.tables)
         if form is None:

@@ -14,6 +14,7 @@ _SECRETISH = re.compile(r"(?i)pass|secret|token|key|cred|pin|\ufdde")
 # A line that holds exactly one field (an XML element, a YAML key or a JSON member): its only value is the one
 # the finding points at, never a neighbouring secret.
 _ONE_FIELD = re.compile(r"""\s*(?:<([\w.:-]+)(?:\s[^<>]*)?>[^<>]*</\1>|[-\s]*"?[\w.-]+"?\s*:\s*[^,{}\[\]#]*,?)\s*""")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_EXCERPT = 160
 MAX_FILE = 4 * 1024 * 1024
 
@@ -53,9 +54,15 @@ def _excerpt(path: str, line: int, cache: dict[str, list[str] | None]) -> str | 
     if not lines or line > len(lines):
         return None
     text = lines[line - 1].rstrip("\r").lstrip("\ufeff")
-    if len(text) > MAX_EXCERPT or _SECRETISH.search(text) or "\t" in text or not _ONE_FIELD.fullmatch(text):
+    if len(text) > MAX_EXCERPT or _SECRETISH.search(text) or _CONTROL.search(text) or not _ONE_FIELD.fullmatch(text):
         return None
     return text
+
+
+def safe(text: str) -> str:
+    """Text from the inputs made harmless for a terminal: control characters (escape sequences, bells, NUL,
+    bidirectional overrides) are shown as escapes instead of being interpreted."""
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def render(findings: Iterable[Finding], files: int, color: bool = False, excerpts: bool = True) -> str:
@@ -64,9 +71,9 @@ def render(findings: Iterable[Finding], files: int, color: bool = False, excerpt
     cache: dict[str, list[str] | None] = {}
     items = list(findings)
     for item in items:
-        where = style(str(item.position), "1")
+        where = style(safe(str(item.position)), "1")
         severity = style(item.severity.value, *COLORS[item.severity])
-        out.append(f"{where}: {style(item.rule, '1')} {severity}: {item.message}")
+        out.append(f"{where}: {style(item.rule, '1')} {severity}: {safe(item.message)}")
         if excerpts and not item.sensitive:
             text = _excerpt(item.position.path, item.position.line, cache)
             if text is not None:
@@ -75,7 +82,7 @@ def render(findings: Iterable[Finding], files: int, color: bool = False, excerpt
                 out.append(f"    {text}")
                 out.append("    " + " " * (item.position.column - 1) + style("^" + "~" * (width - 1), "32"))
         for other in item.related:
-            out.append(f"    {style('note', '1', '36')}: {other.position}: {other.message}")
+            out.append(f"    {style('note', '1', '36')}: {safe(str(other.position))}: {safe(other.message)}")
     counts = summary_counts(items)
     if items:
         parts = [f"{counts['errors']} error(s)", f"{counts['warnings']} warning(s)"]
