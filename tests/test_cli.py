@@ -119,9 +119,16 @@ def test_context_is_read_from_the_repository_for_named_files(tmp_path: Path) -> 
     assert without["findings"] == []
 
 
-def test_example_folder_is_what_the_readme_runs() -> None:
+def test_readme_quick_start_is_what_ci_runs() -> None:
+    """Exactly two commands: install and run on examples/, and the test command that .ci/run runs verbatim."""
+    import re
+
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "snlint examples/" in readme and EXAMPLES.is_dir()
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    run, test = re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+    assert run.endswith("snlint examples/") and EXAMPLES.is_dir()
+    assert test.endswith("pytest")
+    assert test in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_a_named_connection_file_that_re_points_a_credential_reports_the_pair_it_breaks(tmp_path: Path) -> None:
