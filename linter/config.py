@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from linter.model import Severity
+from linter.model import Position, Severity
 from linter.settings import Settings, Suppression
 
 CONFIG_NAMES = (".snlint.yaml", ".snlint.yml")
@@ -402,7 +402,7 @@ def _settings(document: _Document) -> Settings:
             rule=entry["rule"].strip().upper(),
             record=entry["record"].strip(),
             reason=entry["reason"].strip(),
-            source=f"{document.path}:{document.locate(('suppress', index))[0]}",
+            source=Position(document.path, document.locate(("suppress", index))[0], 1),  # SN004 points at the line
         )
         for index, entry in enumerate(data.get("suppress", ()))
     )

@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 UPN = "upn"
@@ -21,6 +21,8 @@ DOWNLEVEL = "downlevel"  # DOMAIN\user
 LOCAL = "local"  # .\user
 BARE = "bare"
 EMPTY = "empty"
+
+ACCOUNT_CLAIMS = ("upn", "preferred_username", "unique_name")  # token claims that name the account, strongest first
 
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*")
 _UPN = re.compile(r"[^@\s\\]+@[^@\s\\]+\.[^@\s\\]+")
@@ -40,6 +42,7 @@ class Identity:
     domain: str = ""
     proven: bool = True  # False when known only from a claim that need not be the UPN (preferred_username)
     claim: str = ""  # which claim of a token or mapping it came from ("upn", "preferred_username", ...)
+    from_token: bool = False  # read from an ID token; EMPTY (and no claim) when none of its ACCOUNT_CLAIMS names one
 
     @property
     def normalized(self) -> str:
@@ -78,10 +81,10 @@ def jwt_claims(text: str) -> dict[str, object] | None:
 
 def from_claims(claims: Mapping[str, object]) -> Identity | None:
     """The account named by token claims or an `authorized_as` mapping: `upn`, else the weaker sign-in names."""
-    for claim, proven in (("upn", True), ("preferred_username", False), ("unique_name", False)):
+    for claim in ACCOUNT_CLAIMS:
         value = claims.get(claim)
         if isinstance(value, str) and value.strip():
-            return parse_user(value, proven, claim)
+            return parse_user(value, claim == "upn", claim)
     return None
 
 
@@ -90,9 +93,7 @@ def from_recorded(text: str) -> Identity:
     claims = jwt_claims(text)
     if claims is not None:
         identity = from_claims(claims)
-        if identity is not None:
-            return identity
-        return Identity("", EMPTY, claim="token without upn / preferred_username / unique_name")
+        return replace(identity, from_token=True) if identity is not None else Identity("", EMPTY, from_token=True)
     return parse_user(text)
 
 

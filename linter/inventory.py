@@ -18,9 +18,10 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position, Record, Value
 from linter.resolve import first_field, reference_ids
-from linter.spoke import EXO005, OUTCOMES, SAME, Pair, Spoke, Wiring
+from linter.spoke import EXO005, MAILBOX, OAUTH, OUTCOMES, SAME, Pair, Recorded, Spoke, Wiring
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -81,6 +82,7 @@ class Located:
     position: Position
     field: str = ""
     claim: str = ""  # the token / mapping claim it came from ("upn", "preferred_username", ...), if any
+    from_token: bool = False  # read from an ID token (with no text: a token none of whose claims names an account)
 
 
 @dataclass(frozen=True)
@@ -281,12 +283,14 @@ def _alias(spoke: Spoke, wiring: Wiring, reported: Reported) -> AliasInventory:
             )
         )
     client_only = {record.sys_id for record in wiring.client_only}
-    mailbox = {record.sys_id for record in wiring.mailbox}
     for credential in sorted(wiring.credentials, key=lambda record: record.position):
         active = credential.sys_id not in inactive
-        if credential.table in profile.oauth_tables:
-            entry.oauth.append(_oauth_row(spoke, credential, active, client_only))
-        elif credential.sys_id in mailbox or (not active and _mailbox_table(spoke, wiring, credential)):
+        kind = wiring.kinds[credential.sys_id]  # as the resolution decided, for inactive credentials too
+        if kind == OAUTH:
+            role = INACTIVE if not active else CLIENT_CREDENTIALS if credential.sys_id in client_only else USER_GRANT
+            grant, recorded = wiring.grants[credential.sys_id], wiring.recorded[credential.sys_id]
+            entry.oauth.append(_oauth_row(spoke, credential, active, role, grant, recorded))
+        elif kind == MAILBOX:
             user = credential.get(profile.user_field)
             located = Located(user.text, user.position, profile.user_field) if user is not None else None
             entry.mailbox.append(MailboxRow(
@@ -296,7 +300,13 @@ def _alias(spoke: Spoke, wiring: Wiring, reported: Reported) -> AliasInventory:
             entry.other.append(
                 CredentialRow(credential.sys_id, credential.table, _title(credential), active, credential.position)
             )
-    entry.deleted = deleted_bindings(spoke, wiring)
+    entry.deleted = sorted(
+        (
+            DeletedRow(record.sys_id, record.table, _title(record), bound_by, record.position)
+            for record, bound_by in wiring.deleted
+        ),
+        key=lambda row: row.position,
+    )
     entry.unresolved = [
         UnresolvedRow(
             dangling.record.sys_id,
@@ -315,68 +325,28 @@ def _alias(spoke: Spoke, wiring: Wiring, reported: Reported) -> AliasInventory:
     return entry
 
 
-def _mailbox_table(spoke: Spoke, wiring: Wiring, credential: Record) -> bool:
-    """Whether an inactive credential would be a Mailbox credential of the alias if it were active."""
-    profile = spoke.profile
-    return credential.table in profile.mailbox_tables or (
-        wiring.is_mailbox_alias and credential.table in profile.user_bearing_tables
-    )
-
-
-def _oauth_row(spoke: Spoke, credential: Record, active: bool, client_only: set[str]) -> OAuthRow:
+def _oauth_row(
+    spoke: Spoke, credential: Record, active: bool, role: str, grant: str, recorded: Recorded | None
+) -> OAuthRow:
     profile_value = credential.get(spoke.profile.profile_field)
     profile = (
         _ref(spoke, profile_value.text, profile_value) if profile_value is not None and profile_value.text else None
     )
-    role = INACTIVE if not active else CLIENT_CREDENTIALS if credential.sys_id in client_only else USER_GRANT
-    recorded = spoke.recorded_identity(credential)
     identity = (
-        Located(recorded.identity.text, recorded.value.position, recorded.field, recorded.identity.claim)
+        Located(
+            recorded.identity.text,
+            recorded.value.position,
+            recorded.field,
+            recorded.identity.claim,
+            recorded.identity.from_token,
+        )
         if recorded is not None
         else None
     )
     return OAuthRow(
-        credential.sys_id,
-        credential.table,
-        _title(credential),
-        active,
-        spoke.grant(credential),
-        profile,
-        role,
-        identity,
+        credential.sys_id, credential.table, _title(credential), active, grant, profile, role, identity,
         credential.position,
     )
-
-
-def deleted_bindings(spoke: Spoke, wiring: Wiring) -> list[DeletedRow]:
-    """Credentials and connections bound to the alias that the inputs delete.
-
-    The resolution keeps deleted records out of the wiring (they are in `spoke.bundle.deleted`); this reads that
-    public data the same way the wiring binds live records: a credential whose credential alias (`tag`) lists the
-    alias or that one of its connections names, a connection whose `connection_alias` is the alias.
-    """
-    profile = spoke.profile
-    alias_id = wiring.alias.sys_id
-    named_by_connections = {
-        target
-        for connection in wiring.connections
-        for target in reference_ids(first_field(connection, profile.connection_credential_fields))
-    }
-    rows: list[DeletedRow] = []
-    for record in spoke.bundle.deleted.values():
-        bound_by = ""
-        if record.table in profile.credential_tables:
-            if alias_id in reference_ids(first_field(record, profile.credential_alias_fields)):
-                bound_by = "credential alias"
-            elif record.sys_id in named_by_connections:
-                bound_by = "connection"
-        elif record.table in profile.connection_tables:
-            alias_ref = first_field(record, profile.connection_alias_fields)
-            if alias_ref is not None and alias_ref.text == alias_id:
-                bound_by = "connection alias"
-        if bound_by:
-            rows.append(DeletedRow(record.sys_id, record.table, _title(record), bound_by, record.position))
-    return sorted(rows, key=lambda row: row.position)
 
 
 def _reporting(
@@ -436,6 +406,9 @@ def _client_only_verdicts(
 
 
 # -- text helpers shared by the reporters ------------------------------------------------------------------------
+TOKEN_WITHOUT_ACCOUNT = f"token without {' / '.join(ACCOUNT_CLAIMS)}"  # a recorded ID token that names no account
+
+
 def printable(text: str) -> str:
     """`text` safe to print: control and format characters (escapes, bidi overrides) shown as \\uXXXX."""
     if text.isprintable():

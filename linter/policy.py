@@ -79,13 +79,12 @@ def apply(
     if "SN004" in rules and whole_run:
         for index, entry in enumerate(settings.suppress):
             if index not in used and any(matches(rule_id, [entry.rule]) for rule_id in rules):
-                path, _, line = entry.source.rpartition(":")
                 kept.append(
                     Finding(
                         "SN004",
                         settings.severity.get("SN004", Severity.WARNING),
                         f"suppression of {entry.rule} for record '{entry.record}' matches no finding: remove it",
-                        Position(path or settings.config_path or ".", int(line) if line.isdigit() else 1, 1),
+                        entry.source or Position(settings.config_path or ".", 1, 1),
                         key=f"SN004:{entry.rule}:{entry.record}",
                     )
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from linter.model import Severity
+from linter.model import Position, Severity
 from linter.read.base import MIB
 
 
@@ -13,7 +13,7 @@ class Suppression:
     rule: str  # a rule id or prefix
     record: str  # a sys_id or record name
     reason: str
-    source: str = ""  # "path:line" of the entry, for the unused-suppression warning
+    source: Position | None = None  # the entry in the configuration file, where SN004 reports it unused
 
 
 @dataclass

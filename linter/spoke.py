@@ -1,17 +1,29 @@
 """The Exchange Online spoke's wiring, resolved from a bundle: aliases, their connections and credentials, and
 every (Mailbox credential, OAuth credential) pair with its verdict (exchange-online-spoke.md sections 2-5).
 
-The rules (EXO001-EXO005, CRD001, CRD003) and `snlint inventory` both read this one resolution.
+The rules (EXO001-EXO005, CRD001, CRD003) and `snlint inventory` both read this one resolution: what each bound
+credential is (inactive ones too), the grant type and recorded account of each OAuth credential, and the deleted
+credentials and connections bound to an alias are decided here, once, and only copied by the inventory.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.identity import EMPTY, UPN, Identity, Verdict, from_claims, from_recorded, grade, parse_user
+from linter.identity import (
+    ACCOUNT_CLAIMS,
+    EMPTY,
+    UPN,
+    Identity,
+    Verdict,
+    from_claims,
+    from_recorded,
+    grade,
+    parse_user,
+)
 from linter.model import Record, Value
 from linter.resolve import Bundle, first_field, reference_ids
 
@@ -133,6 +145,12 @@ class Pair:
         return self.user or self.mailbox.where
 
 
+# What a credential bound to an alias is, active or not (Wiring.kinds).
+OAUTH, MAILBOX, OTHER = "oauth", "mailbox", "other"
+# How a deleted credential or connection was bound to an alias (Wiring.deleted).
+BY_CREDENTIAL_ALIAS, BY_CONNECTION, BY_CONNECTION_ALIAS = "credential alias", "connection", "connection alias"
+
+
 @dataclass
 class Wiring:
     """Everything resolved for one Exchange Online alias."""
@@ -141,15 +159,20 @@ class Wiring:
     parent: Record | None
     is_mailbox_alias: bool
     connections: list[Record] = field(default_factory=list)
-    credentials: list[Record] = field(default_factory=list)
-    oauth: list[Record] = field(default_factory=list)  # user-grant (or unknown-grant) OAuth credentials
-    client_only: list[Record] = field(default_factory=list)  # client-credentials OAuth credentials
-    mailbox: list[Record] = field(default_factory=list)
-    inactive: list[Record] = field(default_factory=list)
+    credentials: list[Record] = field(default_factory=list)  # every credential bound to it, inactive ones included
+    kinds: dict[str, str] = field(default_factory=dict)  # credential sys_id -> OAUTH, MAILBOX or OTHER
+    grants: dict[str, str] = field(default_factory=dict)  # OAuth credential sys_id -> grant type ('' when unknown)
+    recorded: dict[str, Recorded | None] = field(default_factory=dict)  # OAuth credential sys_id -> its account
+    oauth: list[Record] = field(default_factory=list)  # active user-grant (or unknown-grant) OAuth credentials
+    client_only: list[Record] = field(default_factory=list)  # active client-credentials OAuth credentials
+    mailbox: list[Record] = field(default_factory=list)  # active Mailbox credentials
+    inactive: list[Record] = field(default_factory=list)  # inactive connections and credentials (CRD003)
     pairs: list[Pair] = field(default_factory=list)
     client_credentials: list[Record] = field(default_factory=list)  # the client-credentials OAuth credentials that
     # left it without a user (its own, or those of the parent or main alias it falls back to): EXO005
     dangling: list[Dangling] = field(default_factory=list)
+    deleted: list[tuple[Record, str]] = field(default_factory=list)  # credentials and connections bound to it that
+    # the inputs delete, and how they were bound (BY_CREDENTIAL_ALIAS, BY_CONNECTION or BY_CONNECTION_ALIAS)
 
     @property
     def id(self) -> str:
@@ -177,8 +200,16 @@ class Spoke:
         self.bundle = bundle
         self.profile = profile
         self.aliases = self._aliases()
-        self._credentials_by_alias = self._index_credentials()
-        self._connections_by_alias = self._index_connections()
+        self._credentials_by_alias = self._index_credentials(bundle.table(*profile.credential_tables))
+        self._connections_by_alias = self._index_connections(bundle.table(*profile.connection_tables))
+        # the same bindings among the records the inputs delete (Wiring.deleted)
+        deleted = bundle.deleted.values()
+        self._deleted_credentials_by_alias = self._index_credentials(
+            record for record in deleted if record.table in profile.credential_tables
+        )
+        self._deleted_connections_by_alias = self._index_connections(
+            record for record in deleted if record.table in profile.connection_tables
+        )
         self.wirings = [self._wire(alias) for alias in self.aliases]
 
     # -- aliases ------------------------------------------------------------------------------------------------
@@ -200,16 +231,18 @@ class Spoke:
                     grew = True
         return sorted((alias for alias in candidates if alias.sys_id in chosen), key=lambda a: (a.path, a.position))
 
-    def _index_credentials(self) -> dict[str, list[Record]]:
+    def _index_credentials(self, records: Iterable[Record]) -> dict[str, list[Record]]:
+        """Credentials by the sys_id of each alias their credential alias (`tag`) lists."""
         index: dict[str, list[Record]] = {}
-        for credential in self.bundle.table(*self.profile.credential_tables):
+        for credential in records:
             for alias_id in reference_ids(first_field(credential, self.profile.credential_alias_fields)):
                 index.setdefault(alias_id, []).append(credential)
         return index
 
-    def _index_connections(self) -> dict[str, list[Record]]:
+    def _index_connections(self, records: Iterable[Record]) -> dict[str, list[Record]]:
+        """Connections by the sys_id of their `connection_alias`."""
         index: dict[str, list[Record]] = {}
-        for connection in self.bundle.table(*self.profile.connection_tables):
+        for connection in records:
             alias_ref = first_field(connection, self.profile.connection_alias_fields)
             if alias_ref is not None and alias_ref.text.strip():
                 index.setdefault(alias_ref.text.strip(), []).append(connection)
@@ -235,14 +268,22 @@ class Spoke:
         if parent_value is not None and parent_value.text and parent is None:
             deleted = parent_value.text in bundle.deleted
             wiring.dangling.append(Dangling(alias, profile.parent_field, parent_value, parent_value.text, deleted))
+        bound_deleted: dict[str, tuple[Record, str]] = {}  # by sys_id; the first binding found names it
+        for record in self._deleted_credentials_by_alias.get(alias.sys_id, ()):
+            bound_deleted.setdefault(record.sys_id, (record, BY_CREDENTIAL_ALIAS))
         credentials: dict[str, Record] = {}
         for connection in self._connections_by_alias.get(alias.sys_id, ()):
             wiring.connections.append(connection)
+            credential_ref = first_field(connection, profile.connection_credential_fields)
+            targets = reference_ids(credential_ref)
+            for target in targets:  # deleted credentials it names (an inactive connection's too)
+                removed = bundle.deleted.get(target)
+                if removed is not None and removed.table in profile.credential_tables:
+                    bound_deleted.setdefault(target, (removed, BY_CONNECTION))
             if _is_inactive(connection):
                 wiring.inactive.append(connection)
                 continue
-            credential_ref = first_field(connection, profile.connection_credential_fields)
-            for target in reference_ids(credential_ref):
+            for target in targets:
                 credential = bundle.get(target)
                 if credential is None:
                     assert credential_ref is not None
@@ -250,20 +291,36 @@ class Spoke:
                     wiring.dangling.append(Dangling(connection, "credential", credential_ref, target, deleted))
                 elif credential.table in profile.credential_tables:
                     credentials.setdefault(credential.sys_id, credential)
+        for record in self._deleted_connections_by_alias.get(alias.sys_id, ()):
+            bound_deleted.setdefault(record.sys_id, (record, BY_CONNECTION_ALIAS))
+        wiring.deleted = list(bound_deleted.values())
         for credential in self._credentials_by_alias.get(alias.sys_id, ()):
             credentials.setdefault(credential.sys_id, credential)
         for credential in credentials.values():
             wiring.credentials.append(credential)
-            if _is_inactive(credential):
+            kind = wiring.kinds[credential.sys_id] = self._kind(credential, wiring.is_mailbox_alias)
+            active = not _is_inactive(credential)
+            if kind == OAUTH:  # an inactive credential's missing profile is no CRD001: the spoke ignores it
+                grant = wiring.grants[credential.sys_id] = self.grant(credential, wiring if active else None)
+                wiring.recorded[credential.sys_id] = self.recorded_identity(credential)
+            if not active:
                 wiring.inactive.append(credential)
-            elif credential.table in profile.oauth_tables:
-                grant = self.grant(credential, wiring)
+            elif kind == OAUTH:
                 (wiring.client_only if grant in profile.client_grants else wiring.oauth).append(credential)
-            elif credential.table in profile.mailbox_tables or (
-                wiring.is_mailbox_alias and credential.table in profile.user_bearing_tables
-            ):
+            elif kind == MAILBOX:
                 wiring.mailbox.append(credential)
         return wiring
+
+    def _kind(self, credential: Record, mailbox_alias: bool) -> str:
+        """OAUTH, MAILBOX (a Mailbox credential table, or a user-bearing one of a Mailbox alias) or OTHER."""
+        profile = self.profile
+        if credential.table in profile.oauth_tables:
+            return OAUTH
+        if credential.table in profile.mailbox_tables or (
+            mailbox_alias and credential.table in profile.user_bearing_tables
+        ):
+            return MAILBOX
+        return OTHER
 
     def grant(self, credential: Record, wiring: Wiring | None = None) -> str:
         """The grant type of an OAuth credential's profile ('' when unknown)."""
@@ -285,7 +342,7 @@ class Spoke:
         fields = credential.fields
         claims = {
             claim: fields[f"authorized_as.{claim}"].text
-            for claim in ("upn", "preferred_username", "unique_name")
+            for claim in ACCOUNT_CLAIMS
             if f"authorized_as.{claim}" in fields
         }
         if claims:
@@ -307,9 +364,11 @@ def pair(spoke: Spoke) -> None:
     for wiring in spoke.wirings:
         if not wiring.mailbox:
             continue
-        oauth, via, clients = _oauth_for(wiring, by_id, main)
-        if not oauth:
-            wiring.client_credentials = clients
+        link, via = _oauth_for(wiring, by_id, main)
+        oauth = link.oauth if link is not None else []
+        recorded = link.recorded if link is not None else {}  # the accounts on them, as the wiring read them
+        if link is not None and not oauth:
+            wiring.client_credentials = link.client_only
         for mailbox in wiring.mailbox:
             user = mailbox.get(spoke.profile.user_field)
             if not oauth:
@@ -323,17 +382,17 @@ def pair(spoke: Spoke) -> None:
                 if key in seen:
                     continue
                 seen.add(key)
-                wiring.pairs.append(_compare(spoke, wiring.alias, mailbox, user, credential, via))
+                wiring.pairs.append(
+                    _compare(spoke, wiring.alias, mailbox, user, credential, recorded[credential.sys_id], via)
+                )
 
 
-def _oauth_for(
-    wiring: Wiring, by_id: Mapping[str, Wiring], main: Record | None
-) -> tuple[list[Record], str, list[Record]]:
-    """OAuth credentials for an alias: its own, else its parent's, else the main alias's (section 4.3).
+def _oauth_for(wiring: Wiring, by_id: Mapping[str, Wiring], main: Record | None) -> tuple[Wiring | None, str]:
+    """Whose OAuth credentials an alias uses: its own, else its parent's, else the main alias's (section 4.3).
 
-    The first alias of that chain with any OAuth 2.0 credential decides: when all of them use the
-    client-credentials grant, they are returned as the third item (EXO005) and there is nothing to pair with, as
-    the Mailbox actions would run with that alias's application-only token.
+    The first alias of that chain with any OAuth 2.0 credential decides (with where it is, "" for the alias itself):
+    when all of them use the client-credentials grant (its `oauth` is empty, its `client_only` is not: EXO005),
+    there is nothing to pair with, as the Mailbox actions would run with that alias's application-only token.
     """
     chain: list[tuple[Wiring, str]] = [(wiring, "")]
     if wiring.parent is not None and wiring.parent.sys_id in by_id:
@@ -342,8 +401,8 @@ def _oauth_for(
         chain.append((by_id[main.sys_id], f"main alias {main.label}"))
     for link, via in chain:
         if link.oauth or link.client_only:  # the first alias of the chain that has OAuth credentials decides
-            return link.oauth, via, link.client_only
-    return [], "", []
+            return link, via
+    return None, ""
 
 
 def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None) -> Pair:
@@ -373,19 +432,18 @@ def _not_upn(identity: Identity) -> str:
 
 
 def _compare(
-    spoke: Spoke, alias: Record, mailbox: Record, user: Value | None, oauth: Record, via: str
+    spoke: Spoke, alias: Record, mailbox: Record, user: Value | None, oauth: Record, recorded: Recorded | None, via: str
 ) -> Pair:
     mailbox_identity = parse_user(user.text if user is not None else "")
     if mailbox_identity.shape == EMPTY:
         return Pair(alias, mailbox, user, oauth, None, EXO004, "the Mailbox credential has no user name", via)
     if mailbox_identity.shape != UPN:
         return Pair(alias, mailbox, user, oauth, None, EXO003, _not_upn(mailbox_identity), via)
-    recorded = spoke.recorded_identity(oauth)
     if recorded is None or recorded.identity.shape == EMPTY:
         fields = " or ".join(spoke.profile.oauth_fields)
         what = (
-            f"its token carries no {recorded.identity.claim.split(' ', 2)[-1]}"
-            if recorded is not None and recorded.identity.claim
+            f"its token carries no {' / '.join(ACCOUNT_CLAIMS)} claim"
+            if recorded is not None and recorded.identity.from_token
             else "no Microsoft account is recorded on it"
         )
         reason = (

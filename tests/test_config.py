@@ -16,7 +16,7 @@ import pytest
 from conftest import EXAMPLES, FIXTURES, ROOT, located, snlint, snlint_json, write
 
 from linter.config import ConfigError, find_config, load_settings
-from linter.model import Severity
+from linter.model import Position, Severity
 from linter.settings import Settings, Suppression
 
 TABLE_API = FIXTURES / "yaml_table_api_json"
@@ -138,7 +138,7 @@ def expected_settings(config: str, suppress_line: int, root: str = ".") -> Setti
         alias_names=("Exchange Online Shared Mailboxes",),
         mailbox_aliases=("Shared_Mailboxes",),
         suppress=(Suppression("EXO002", MAILBOX, "tenant domains verified by IAM (CHG0031337)",
-                              f"{config}:{suppress_line}"),),
+                              Position(config, suppress_line, 1)),),
         rule_paths=(f"{prefix}snlint-rules",),
         secret_fields=("u_api_token",),
         context=(f"{prefix}instance-exports",),
@@ -492,8 +492,8 @@ def test_the_documented_yaml_and_toml_examples_are_valid_and_equal(
     monkeypatch.chdir(tmp_path / "toml")
     from_toml = load_settings()
     assert from_yaml.equivalent_domains == (("contoso.onmicrosoft.com", "contoso.com"),)
-    assert [entry.source for entry in from_yaml.suppress] == [".snlint.yaml:22"]
-    assert [entry.source for entry in from_toml.suppress] == ["pyproject.toml:26"]
+    assert [entry.source for entry in from_yaml.suppress] == [Position(".snlint.yaml", 22, 1)]
+    assert [entry.source for entry in from_toml.suppress] == [Position("pyproject.toml", 26, 1)]
     comparable = {"config_path": "", "suppress": ()}
     assert replace(from_yaml, **comparable) == replace(from_toml, **comparable)
 

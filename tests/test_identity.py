@@ -68,6 +68,14 @@ def test_jwt_upn_claim_is_proven_and_preferred_username_is_not() -> None:
     assert grade(parse_user("exo@contoso.com"), weak) is Verdict.MAYBE
 
 
+def test_a_token_naming_no_account_is_empty_and_says_it_came_from_a_token() -> None:
+    nameless = from_recorded(_jwt({"oid": "1", "tid": "2"}))
+    named = from_recorded(_jwt({"unique_name": "exo@contoso.com"}))
+    assert (nameless.text, nameless.shape, nameless.claim, nameless.from_token) == ("", EMPTY, "", True)
+    assert (named.claim, named.from_token) == ("unique_name", True)
+    assert from_recorded("exo@contoso.com").from_token is False
+
+
 def test_not_a_jwt() -> None:
     assert jwt_claims("exo@contoso.com") is None
     assert jwt_claims("a.b.c") is None

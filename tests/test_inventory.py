@@ -3,6 +3,7 @@ fixture, valid Mermaid, safe Markdown, no secrets, exit codes, and the generated
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -21,6 +22,7 @@ from linter.engine import run
 from linter.inventory import build, documented_blocks, examples_inventory, printable, render, replace_blocks
 from linter.report import inventory_mermaid
 from linter.settings import Settings
+from linter.spoke import Spoke
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -539,6 +541,74 @@ def test_a_credential_named_only_by_an_inactive_connection(tmp_path: Path) -> No
     assert entry.oauth == [] and [ref.name for ref in entry.connections[0].credentials] == ["Spare OAuth"]
     graph = check_mermaid(render(inventory, "mermaid"))
     assert graph["nodes"]["K_c1"] == "Spare OAuth\ncredential"
+
+
+def test_the_inventory_copies_the_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grant types, recorded accounts, credential kinds and deleted bindings are decided once, by the spoke: the
+    inventory of every alias is built without resolving anything again."""
+    spoke, findings, files = _empty_run(MULTI)
+
+    def resolves_again(*_: object) -> None:
+        raise AssertionError("the inventory resolved the spoke again")
+
+    monkeypatch.setattr(Spoke, "grant", resolves_again)
+    monkeypatch.setattr(Spoke, "recorded_identity", resolves_again)
+    inventory = build(spoke, findings, files)
+    assert sum(len(entry.oauth) for entry in inventory.aliases) == sum(len(w.grants) for w in spoke.wirings)
+    assert [(row.name, row.bound_by) for entry in inventory.aliases for row in entry.deleted] == [
+        ("Exchange Online Mailbox (old)", "credential alias")
+    ]
+
+
+def test_a_deleted_credential_named_by_an_inactive_connection(tmp_path: Path) -> None:
+    """Bound through the connection although the spoke ignores that connection: listed as deleted, not unresolved
+    (CRD001 is for references the resolution needs)."""
+    (tmp_path / "export.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<unload unload_date="2024-01-01 00:00:00">\n'
+        '<sys_alias action="INSERT_OR_UPDATE"><id>sn_ex_online_spke.Microsoft_Exchange_Online</id>'
+        "<name>Microsoft_Exchange_Online</name><sys_id>a1</sys_id></sys_alias>\n"
+        '<http_connection action="INSERT_OR_UPDATE"><active>false</active><connection_alias>a1</connection_alias>'
+        "<credential>c1</credential><name>Old</name><sys_id>n1</sys_id></http_connection>\n"
+        '<oauth_2_0_credentials action="DELETE"><active>true</active><name>Old OAuth</name>'
+        "<sys_id>c1</sys_id></oauth_2_0_credentials>\n"
+        '<http_connection action="DELETE"><connection_alias>a1</connection_alias><name>Gone</name>'
+        "<sys_id>n2</sys_id></http_connection>\n</unload>\n",
+        encoding="utf-8",
+    )
+    (entry,) = build(*_empty_run(tmp_path)).aliases
+    assert [(row.name, row.bound_by) for row in entry.deleted] == [
+        ("Old OAuth", "connection"), ("Gone", "connection alias")
+    ]
+    assert entry.unresolved == []
+
+
+def test_a_recorded_token_that_names_no_account(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """EXO004 says the token carries no account claim; the inventory lists the token with no account and no claim."""
+    claims = base64.urlsafe_b64encode(b'{"oid": "5185c961", "tid": "3f9a0c52"}').decode().rstrip("=")
+    (tmp_path / "export.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<unload unload_date="2024-01-01 00:00:00">\n'
+        '<sys_alias action="INSERT_OR_UPDATE"><id>sn_ex_online_spke.Microsoft_Exchange_Online_MID</id>'
+        "<name>Microsoft Exchange Online MID</name><sys_id>a1</sys_id></sys_alias>\n"
+        '<oauth_2_0_credentials action="INSERT_OR_UPDATE"><active>true</active><name>OAuth</name><tag>a1</tag>'
+        f"<u_authorized_as>eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln</u_authorized_as><sys_id>c1</sys_id>"
+        "</oauth_2_0_credentials>\n"
+        '<windows_credentials action="INSERT_OR_UPDATE"><active>true</active><name>Mailbox</name><tag>a1</tag>'
+        "<user_name>exo@contoso.com</user_name><sys_id>m1</sys_id></windows_credentials>\n</unload>\n",
+        encoding="utf-8",
+    )
+    lint = _lint_json(tmp_path, str(tmp_path))
+    (found,) = lint["findings"]
+    assert found["rule"] == "EXO004"
+    assert "its token carries no upn / preferred_username / unique_name claim" in found["message"]
+    assert "names no account" in found["related"][0]["message"]
+    data = _inventory_json(tmp_path, str(tmp_path))
+    (oauth,) = data["aliases"][0]["oauth_credentials"]
+    assert (oauth["identity"]["account"], oauth["identity"]["field"], oauth["identity"]["claim"]) == (
+        "", "u_authorized_as", ""
+    )
+    assert main(["inventory", str(tmp_path), "--isolated"]) == 0
+    text = capsys.readouterr().out
+    assert "(no account)" in text and "u_authorized_as: token without upn / preferred_username / unique_name" in text
 
 
 def test_a_diagram_too_large_to_draw_is_left_out_of_markdown(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks import Context, finding
+from linter.identity import ACCOUNT_CLAIMS, EMPTY
 from linter.model import Finding, Record, Value
 from linter.ruleset import Rule
 from linter.spoke import EXO001, EXO002, EXO003, EXO005, OUTCOMES, Pair
@@ -38,7 +39,15 @@ def _pair_finding(rule: Rule, pair: Pair, connections: list[Record]) -> Finding:
     user = pair.user.text.strip() if pair.user is not None else ""
     related: list[tuple[Value, str]] = []
     via = f" (through the {pair.via})" if pair.via else ""
-    if pair.recorded is not None:
+    if pair.recorded is not None and pair.recorded.identity.from_token and pair.recorded.identity.shape == EMPTY:
+        related.append(
+            (
+                pair.recorded.value,
+                f"OAuth 2.0 credential {pair.oauth.label if pair.oauth else ''} records an ID token in "
+                f"{pair.recorded.field} that names no account (no {' / '.join(ACCOUNT_CLAIMS)} claim)",
+            )
+        )
+    elif pair.recorded is not None:
         related.append(
             (
                 pair.recorded.value,

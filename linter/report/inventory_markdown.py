@@ -11,6 +11,7 @@ from linter.inventory import (
     DELETED,
     INACTIVE,
     MISSING,
+    TOKEN_WITHOUT_ACCOUNT,
     VERDICT_KEYS,
     VERDICT_WORDS,
     Inventory,
@@ -70,7 +71,12 @@ def _located(value: Located | None) -> str:
 def _recorded_in(value: Located | None) -> str:
     if value is None:
         return NONE
-    claim = f", claim {code(value.claim)}" if value.claim else ""
+    if value.claim:
+        claim = f", claim {code(value.claim)}"
+    elif value.from_token and not value.text:
+        claim = f", {TOKEN_WITHOUT_ACCOUNT}"
+    else:
+        claim = ""
     return f"{code(value.field)}{claim} at {where(value.position)}"
 
 

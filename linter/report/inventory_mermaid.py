@@ -248,7 +248,7 @@ def render(inventory: Inventory) -> str:
         lines.append(f"  {node}{opening}{text}{closing}")
     for source, arrow, text, target in graph.edges:
         lines.append(f'  {source} {arrow}|"{escape(text)}"| {target}' if text else f"  {source} {arrow} {target}")
-    used = sorted(set(graph.classes.values()) - {""}, key=lambda css: RANK[css])
+    used = sorted(set(graph.classes.values()) - {""}, key=lambda css: (RANK[css], css))  # deterministic output
     for css in used:
         lines.append(f"  classDef {css} {CLASS_DEFS[css]}")
     for css in used:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from linter.inventory import (
     CLIENT_CREDENTIALS,
     INACTIVE,
+    TOKEN_WITHOUT_ACCOUNT,
     VERDICT_KEYS,
     VERDICT_WORDS,
     AliasInventory,
@@ -99,7 +100,7 @@ def _oauth_rows(oauth: OAuthRow) -> list[_Row]:
         recorded = f"recorded in {identity.field}" + (f", claim {identity.claim}" if identity.claim else "")
         rows.append(_Row("    authorised as", printable(identity.text), recorded, _where(identity.position), style))
     elif identity is not None:
-        rows.append(_Row("    authorised as", "(no account)", f"{identity.field}: {printable(identity.claim)}",
+        rows.append(_Row("    authorised as", "(no account)", f"{identity.field}: {TOKEN_WITHOUT_ACCOUNT}",
                          _where(identity.position), YELLOW))
     elif oauth.role != CLIENT_CREDENTIALS:
         rows.append(_Row("    authorised as", "(not recorded)", "no recorded Microsoft account", "", YELLOW))
