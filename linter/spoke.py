@@ -50,7 +50,6 @@ class Profile:
     user_field: str
     profile_table: str
     grant_field: str
-    user_grants: tuple[str, ...]
     client_grants: tuple[str, ...]
     oauth_fields: tuple[str, ...] = ("u_authorized_as",)
     equivalent_domains: Mapping[str, str] = field(default_factory=dict)
@@ -78,7 +77,6 @@ class Profile:
             "user_field": credentials["user"],
             "profile_table": profiles["table"],
             "grant_field": profiles["grant"],
-            "user_grants": tuple(profiles["user_grants"]),
             "client_grants": tuple(profiles["client_grants"]),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
