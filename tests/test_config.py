@@ -232,8 +232,9 @@ def test_isolated_and_explicit_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_pyproject_on_python_310_uses_tomli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "pyproject.toml", "[tool.snlint]\nfail-on = 'warning'\n")
     monkeypatch.chdir(tmp_path)
+    toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")  # tomli: tomllib's origin
     monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
-    monkeypatch.setitem(sys.modules, "tomli", importlib.import_module("tomllib"))  # tomli is tomllib's origin
+    monkeypatch.setitem(sys.modules, "tomli", toml)
     assert load_settings().fail_on == Severity.WARNING
     monkeypatch.setitem(sys.modules, "tomli", None)  # not installed
     with pytest.raises(ConfigError, match=r"needs Python 3\.11 or newer, or the 'tomli' package"):
