@@ -16,7 +16,7 @@ from linter.discover import XML, Input, discover
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.resolve import Bundle, resolve
-from linter.ruleset import Rule, builtin_profile, builtin_rules, load_rule_paths
+from linter.ruleset import Rule, RuleError, builtin_profile, builtin_rules, load_rule_paths
 from linter.settings import Settings
 from linter.spoke import Profile
 
@@ -46,8 +46,6 @@ def load_rules(settings: Settings) -> dict[str, Rule]:
 
         for rule_id, rule in load_rule_paths(Path(p) for p in settings.rule_paths).items():
             if rule_id in rules:
-                from linter.ruleset import RuleError
-
                 raise RuleError(f"{rule.source}: rule id {rule_id} is a built-in rule; choose another id")
             rules[rule_id] = rule
     if settings.secret_fields:

@@ -188,29 +188,28 @@ def _add_alias(graph: _Graph, entry: AliasInventory, aliases: set[str]) -> None:
                 through_connections.add(ref.sys_id)
             target = _credential_node(graph, ref)
             graph.edge(connection_node, "-->" if connection.active else "-.->", target)
+    def bound_credential(sys_id: str, text: str, css: str) -> str:
+        """A credential's node, linked to the alias through its credential alias unless a connection names it."""
+        node = graph.node(node_id("K", sys_id), "credential", text, css)
+        if sys_id not in through_connections:
+            graph.edge(alias_node, "-.->", node, "credential alias")
+        return node
+
     for oauth in entry.oauth:
         grant = oauth.grant_type or "unknown grant"
-        css = "inactive" if oauth.role == INACTIVE else ""
         note = "OAuth 2.0, " + grant + (", no user" if oauth.role == CLIENT_CREDENTIALS else "")
-        node = graph.node(node_id("K", oauth.sys_id), "credential", label(oauth.name, note), css)
-        if oauth.sys_id not in through_connections:
-            graph.edge(alias_node, "-.->", node, "credential alias")
+        node = bound_credential(oauth.sys_id, label(oauth.name, note), "inactive" if oauth.role == INACTIVE else "")
         if oauth.identity is not None and oauth.identity.text.strip():
             graph.edge(node, "-->", _identity_node(graph, oauth.identity.text), "authorised as")
     for mailbox in entry.mailbox:
-        node = graph.node(node_id("K", mailbox.sys_id), "credential",
-                          label(mailbox.name, "Mailbox, " + mailbox.table + ("" if mailbox.active else ", inactive")),
-                          "" if mailbox.active else "inactive")
-        if mailbox.sys_id not in through_connections:
-            graph.edge(alias_node, "-.->", node, "credential alias")
+        inactive = "" if mailbox.active else ", inactive"
+        node = bound_credential(mailbox.sys_id, label(mailbox.name, "Mailbox, " + mailbox.table + inactive),
+                                "" if mailbox.active else "inactive")
         if mailbox.user is not None and mailbox.user.text.strip():
             graph.edge(node, "-->", _identity_node(graph, mailbox.user.text), "user")
     for other in entry.other:
-        node = graph.node(node_id("K", other.sys_id), "credential",
-                          label(other.name, other.table + ("" if other.active else ", inactive")),
-                          "" if other.active else "inactive")
-        if other.sys_id not in through_connections:
-            graph.edge(alias_node, "-.->", node, "credential alias")
+        inactive = "" if other.active else ", inactive"
+        bound_credential(other.sys_id, label(other.name, other.table + inactive), "" if other.active else "inactive")
     for deleted in entry.deleted:
         node = graph.node(node_id("K", deleted.sys_id), "credential",
                           label(deleted.name, deleted.table + ", deleted in the inputs"), "gone")
