@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position, Record, Value
+from linter.report.escape import printable
 from linter.resolve import first_field, reference_ids
 from linter.spoke import EXO005, MAILBOX, OAUTH, OUTCOMES, SAME, Pair, Recorded, Spoke, Wiring
 
@@ -407,15 +407,6 @@ def _client_only_verdicts(
 
 # -- text helpers shared by the reporters ------------------------------------------------------------------------
 TOKEN_WITHOUT_ACCOUNT = f"token without {' / '.join(ACCOUNT_CLAIMS)}"  # a recorded ID token that names no account
-
-
-def printable(text: str) -> str:
-    """`text` safe to print: control and format characters (escapes, bidi overrides) shown as \\uXXXX."""
-    if text.isprintable():
-        return text
-    return "".join(
-        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in text
-    )
 
 
 def shown_user(text: str) -> str:

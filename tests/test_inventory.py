@@ -19,8 +19,9 @@ from linter import inventory as inventory_module
 from linter.cli import INVENTORY_FORMATS as FORMATS
 from linter.cli import main
 from linter.engine import run
-from linter.inventory import build, documented_blocks, examples_inventory, printable, render, replace_blocks
+from linter.inventory import build, documented_blocks, examples_inventory, render, replace_blocks
 from linter.report import inventory_mermaid
+from linter.report.escape import printable
 from linter.settings import Settings
 from linter.spoke import Spoke
 

@@ -18,10 +18,10 @@ from linter.inventory import (
     Located,
     Ref,
     VerdictRow,
-    printable,
 )
 from linter.model import Position
 from linter.report import inventory_mermaid
+from linter.report.escape import printable
 from linter.spoke import OUTCOMES
 
 ICONS = {"error": "\u274c", "warning": "\u26a0\ufe0f", "info": "\u2139\ufe0f", "same": "\u2705", "off": "\u2796"}

@@ -22,8 +22,8 @@ from linter.inventory import (
     Inventory,
     Ref,
     VerdictRow,
-    printable,
 )
+from linter.report.escape import printable
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 _EDGE_LINE = re.compile(r"^  \S+ (?:-->|-\.->|-\.-) ")

@@ -14,11 +14,11 @@ from linter.inventory import (
     Inventory,
     OAuthRow,
     VerdictRow,
-    printable,
     reference_words,
     shown_user,
 )
 from linter.model import Position, Severity
+from linter.report.escape import printable
 from linter.report.text import COLORS, Style
 from linter.spoke import OUTCOMES
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from linter.model import Finding, Severity
 from linter.report import summary_counts
+from linter.report.escape import printable
 
 _SECRETISH = re.compile(r"(?i)pass|secret|token|key|cred|pin|\ufdde")
 # A line that holds exactly one field (an XML element, a YAML key or a JSON member): its only value is the one
@@ -59,21 +60,15 @@ def _excerpt(path: str, line: int, cache: dict[str, list[str] | None]) -> str | 
     return text
 
 
-def safe(text: str) -> str:
-    """Text from the inputs made harmless for a terminal: control characters (escape sequences, bells, NUL,
-    bidirectional overrides) are shown as escapes instead of being interpreted."""
-    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
 def render(findings: Iterable[Finding], files: int, color: bool = False, excerpts: bool = True) -> str:
     style = Style(color)
     out: list[str] = []
     cache: dict[str, list[str] | None] = {}
     items = list(findings)
     for item in items:
-        where = style(safe(str(item.position)), "1")
+        where = style(printable(str(item.position)), "1")
         severity = style(item.severity.value, *COLORS[item.severity])
-        out.append(f"{where}: {style(item.rule, '1')} {severity}: {safe(item.message)}")
+        out.append(f"{where}: {style(item.rule, '1')} {severity}: {printable(item.message)}")
         if excerpts and not item.sensitive:
             text = _excerpt(item.position.path, item.position.line, cache)
             if text is not None:
@@ -82,7 +77,7 @@ def render(findings: Iterable[Finding], files: int, color: bool = False, excerpt
                 out.append(f"    {text}")
                 out.append("    " + " " * (item.position.column - 1) + style("^" + "~" * (width - 1), "32"))
         for other in item.related:
-            out.append(f"    {style('note', '1', '36')}: {safe(str(other.position))}: {safe(other.message)}")
+            out.append(f"    {style('note', '1', '36')}: {printable(str(other.position))}: {printable(other.message)}")
     counts = summary_counts(items)
     if items:
         parts = [f"{counts['errors']} error(s)", f"{counts['warnings']} warning(s)"]
