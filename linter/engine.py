@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
 from linter.discover import XML, Input, discover
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
+from linter.redact import redact
 from linter.resolve import Bundle, resolve
 from linter.ruleset import Rule, RuleError, builtin_profile, builtin_rules, load_rule_paths
 from linter.settings import Settings
@@ -55,6 +56,16 @@ def load_rules(settings: Settings) -> dict[str, Rule]:
     return rules
 
 
+def secret_fields(rules: Mapping[str, Rule]) -> frozenset[str]:
+    """Every field a secret rule names (run or not, built-in fields and `secret-fields`): never kept in memory."""
+    return frozenset(
+        name
+        for rule in rules.values()
+        if rule.check.get("kind") == "plaintext_secret"
+        for name in (*rule.check.get("fields", ()), *rule.options.get("extra-fields", ()))
+    )
+
+
 def make_profile(settings: Settings) -> Profile:
     data = builtin_profile()
     return Profile.from_data(
@@ -70,7 +81,13 @@ def make_profile(settings: Settings) -> Profile:
 
 
 def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadResult:
-    """Read one input with the reader for its kind; every failure becomes a finding (SN000/SN001/SN002)."""
+    """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding."""
+    result = _read_file(item, options, debug)
+    redact(result.records, options.secret_fields)
+    return result
+
+
+def _read_file(item: Input, options: ReadOptions, debug: bool) -> ReadResult:
     path = item.path
     try:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -161,6 +178,7 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         max_bytes=settings.max_file_size,
         max_depth=settings.max_depth,
         oauth_fields=profile.oauth_fields,
+        secret_fields=secret_fields(rules),
     )
     inputs = discover(paths or ["."], settings.exclude)
     given = {item.path for item in inputs}

@@ -30,13 +30,28 @@ class Position:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+class SecretForm(str, Enum):
+    """What a secret field held, once its value is gone (linter/redact.py): all any rule may know of a secret."""
+
+    NONE = ""  # not a secret field
+    EMPTY = "empty"
+    ENCRYPTED = "encrypted"  # in the key-management (KMF) envelope
+    LEGACY = "legacy-encrypted"  # base64 of whole 64-bit cipher blocks: pre-KMF encryption, or an opaque random key
+    PLAINTEXT = "plaintext"  # readable text, no envelope
+    OPAQUE = "opaque"  # not readable text and not in an envelope (a damaged or forged envelope, binary junk)
+
+
 @dataclass(frozen=True, slots=True)
 class Value:
-    """One field value and where its text starts in the original file."""
+    """One field value and where its text starts in the original file.
+
+    For a secret field `text` is always empty and `secret` says what the value was: readers' results are
+    redacted before anything else sees them, so no secret reaches a rule, a cache or an output."""
 
     text: str
     position: Position
     display: str | None = None  # a reference's display_value, when the export carries one
+    secret: SecretForm = SecretForm.NONE
 
 
 @dataclass(slots=True)

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, located, snlint, snlint_json
 
-from linter.checks.secrets import is_encrypted
 from linter.engine import run
+from linter.model import SecretForm
+from linter.redact import classify
 from linter.report import FORMATS
 from linter.settings import Settings
 
@@ -107,7 +108,7 @@ def test_crd002_quiet_for_encrypted_empty_and_missing_secrets() -> None:
     ],
 )
 def test_encryption_envelope(value: str, encrypted: bool) -> None:
-    assert is_encrypted(value) is encrypted
+    assert (classify(value) is SecretForm.ENCRYPTED) is encrypted
 
 
 def test_crd002_configurable_secret_fields(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from linter.ruleset import Rule
 
 
 def _content(record: Record, ignored: frozenset[str]) -> dict[str, str]:
-    return {name: value.text for name, value in record.fields.items() if name not in ignored}
+    return {name: value.text + value.secret.value for name, value in record.fields.items() if name not in ignored}
 
 
 def _per_file(versions: list[Record]) -> list[Record]:

@@ -18,6 +18,7 @@ class ReadOptions:
     max_bytes: int = 1024 * MIB  # a larger file is refused (SN002)
     max_depth: int = 500  # deeper element / mapping nesting is refused (SN002)
     oauth_fields: tuple[str, ...] = ("u_authorized_as",)
+    secret_fields: frozenset[str] = frozenset()  # redacted (linter/redact.py) before a result leaves the reader
 
 
 @dataclass(frozen=True)
