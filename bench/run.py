@@ -1,17 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmark snlint against the same work done by check-xml (pre-commit-hooks) and xmllint.
+"""Benchmark snlint against the same work done by check-xml (pre-commit-hooks) and xmllint --noout --stream.
 
-Scenarios (inputs are generated into $TMPDIR/snlint-bench by bench/generate.py when missing):
-  large       one exported update set of --size-mb MiB
-  repo        a source-control repository of --files record files, passed as arguments the way pre-commit
-              does (one invocation per batch of at most ~128 KiB of command line, run serially)
-  small       one ~2 KB record file (start-up cost; runs REPEAT * 4 times because each run is short)
-  linearity   snlint (and xmllint as a yardstick) on the update set at half and at full size
+`python bench/run.py` generates the inputs (bench/generate.py, into $TMPDIR/snlint-bench when missing), runs every
+scenario, writes bench/results/<YYYY-MM-DD>.json (machine, versions, settings, every sample of every command) and
+prints the Markdown section the README's "Performance" shows. `python bench/run.py --render` prints that section
+again from the newest results file without running anything.
 
-Each round runs every tool once, rotating the order from round to round, so that drift (caches, thermal,
-other load) spreads over all tools. Wall time is time.perf_counter() around the child processes; peak RSS is
-the child's ru_maxrss, the largest over a tool's batches (see Meter for how it is taken). snlint exit codes 0
-and 1 both count as success (1 means it found problems); the reference tools must exit 0.
+Each round runs every tool of a scenario once, rotating the order from round to round, so drift (caches, other
+load) spreads over all tools; medians are reported. Wall time is time.perf_counter() around the child processes;
+peak RSS is the child's ru_maxrss (through GNU time when installed, see Meter). snlint exit codes 0 and 1 both
+count as success (1 means it found problems); the reference tools must exit 0.
 
 Standard library only. Tools are looked up next to the running interpreter (its venv) first, then on PATH.
 """
@@ -20,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
 import json
 import os
 import platform
+import pyexpat
 import shlex
 import shutil
 import statistics
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -37,9 +38,23 @@ from typing import IO, Any
 import generate  # bench/generate.py: `python bench/run.py` puts bench/ on sys.path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SMALL_ROUNDS_FACTOR = 4
-QUICK = {"size_mb": 5.0, "files": 200, "repeat": 3}
-FULL = {"size_mb": 200.0, "files": 20_000, "repeat": 5}
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+SCENARIOS = ("named-warm", "named-cold", "batches", "repo", "large", "small", "growth", "jobs")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    update_mb: float  # the large update set
+    growth_mb: tuple[float, ...]  # snlint alone on these sizes (the large one is measured again here)
+    files: int  # the repository linted whole and in pre-commit batches
+    named_repo_files: int  # the repository around the one named file
+    jobs_repos: tuple[int, ...]  # repositories on which --jobs 1 is compared with --jobs <cores>
+    repeat: int
+    small_repeat: int  # the small file: short runs, more rounds
+
+
+FULL = Sizes(200, (1, 10, 100, 400), 20_000, 2_000, (2_640, 20_000), repeat=5, small_repeat=20)
+QUICK = Sizes(1, (0.25, 1), 60, 30, (40,), repeat=1, small_repeat=2)
 
 
 # --- finding and calling the tools ------------------------------------------------------------------------
@@ -65,34 +80,24 @@ def max_command_length() -> int:
     return max(min(os.sysconf("SC_ARG_MAX") - 2048 - environ_size, 2**17), 2**12)
 
 
-def partition(cmd: list[str], files: list[str], max_length: int) -> list[list[str]]:
-    """Split `cmd + files` into command lines of at most max_length bytes, like pre-commit's serial xargs."""
-    base = len(" ".join(cmd).encode()) + 1
-    batches: list[list[str]] = []
+def split(files: list[str], commands: list[list[str]], max_length: int) -> list[list[str]]:
+    """pre-commit's serial xargs split of `files`, computed for the longest command so every tool gets the same."""
+    base = max(len(" ".join(cmd).encode()) for cmd in commands) + 1
+    groups: list[list[str]] = []
     current: list[str] = []
     length = base
     for name in files:
         arg_length = len(os.fsencode(name)) + 1
         if current and length + arg_length > max_length:
-            batches.append(cmd + current)
+            groups.append(current)
             current, length = [], base
         current.append(name)
         length += arg_length
-    if current or not files:
-        batches.append(cmd + current)
-    return batches
+    return [*groups, current] if current else groups
 
 
 class ToolFailed(Exception):
     pass
-
-
-def current_rss_kb() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            return next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
-    except OSError:
-        return 0
 
 
 class Meter:
@@ -100,25 +105,17 @@ class Meter:
 
     Linux copies the spawning process's RSS high-water mark into the child when it execs, so os.wait4's
     ru_maxrss can never be lower than this script's own peak RSS. GNU time forks the tool from a ~2 MB process
-    and reports the tool's own ru_maxrss, so it is used when installed. Otherwise the peak comes straight from
-    os.wait4, after resetting this process's high-water mark to its current RSS (/proc/self/clear_refs);
-    values close to `floor_kb` are then upper bounds.
+    and reports the tool's own ru_maxrss, so it is used when installed; otherwise values near this script's own
+    RSS are upper bounds (the results file records which meter was used).
     """
 
     def __init__(self, gnu_time: str | None, report_file: Path) -> None:
         self.gnu_time = gnu_time
         self.report_file = report_file  # where GNU time writes %M
-        self.floor_kb = 0 if gnu_time else current_rss_kb()
 
-    def run(
-        self, argv: list[str], cwd: Path, env: dict[str, str] | None, stderr: IO[bytes]
-    ) -> tuple[int, int]:
+    def run(self, argv: list[str], cwd: Path, env: dict[str, str], stderr: IO[bytes]) -> tuple[int, int]:
         if self.gnu_time:
             argv = [self.gnu_time, "-f", "%M", "-o", str(self.report_file), *argv]
-        else:
-            with contextlib.suppress(OSError):  # reset our high-water mark to the current RSS
-                Path("/proc/self/clear_refs").write_text("5")
-            self.floor_kb = max(self.floor_kb, current_rss_kb())
         proc = subprocess.Popen(
             argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
         )
@@ -144,23 +141,22 @@ def find_gnu_time(report_file: Path) -> str | None:
 
 
 @dataclass
-class Run:
-    wall_s: float
-    peak_rss_kb: int
-
-
-@dataclass
 class Tool:
     label: str
+    role: str  # "snlint", "check-xml" or "xmllint": the table column
     batches: list[list[str]]  # one command line per process, run one after the other
     cwd: Path
+    env: dict[str, str]
     ok_codes: tuple[int, ...] = (0,)
-    env: dict[str, str] | None = None
-    is_snlint: bool = False
+    prepare: Callable[[], None] | None = None  # untimed, before every run (e.g. empty snlint's cache)
+    warmup: bool = False  # one untimed run first (e.g. fill snlint's cache)
+    size_mb: float | None = None  # growth: the input size
     error: str = ""  # set when the tool is missing or failed; the tool is then skipped
-    runs: list[Run] = field(default_factory=list)
+    runs: list[dict[str, float]] = field(default_factory=list)
 
-    def run_once(self, meter: Meter) -> Run:
+    def run_once(self, meter: Meter) -> dict[str, float]:
+        if self.prepare:
+            self.prepare()
         peak_kb = 0
         with tempfile.TemporaryFile() as stderr:
             start = time.perf_counter()
@@ -177,65 +173,62 @@ class Tool:
         if b"Traceback (most recent call last)" in errors:  # a crash exits 1, like "found problems" does
             last = errors.decode(errors="replace").strip().splitlines()[-1]
             raise ToolFailed(f"Python traceback (exit code accepted): {last}")
-        return Run(wall, peak_kb)
+        return {"wall_s": wall, "peak_rss_kb": peak_kb}
 
-    def median(self) -> float:
-        return statistics.median(r.wall_s for r in self.runs)
-
-    def peak_mb(self) -> float:
-        return max(r.peak_rss_kb for r in self.runs) / 1024
-
-    def ok(self) -> bool:
-        return not self.error and bool(self.runs)
-
-    def summary(self) -> dict[str, object]:
-        walls = [r.wall_s for r in self.runs]
+    def summary(self) -> dict[str, Any]:
+        walls = [r["wall_s"] for r in self.runs]
         first = self.batches[0] if self.batches else []
-        shown = " ".join(first[:4])
-        if len(first) > 4:
-            shown = " ".join(first[:3]) + f" ... (+{len(first) - 3} more arguments)"
+        shown = " ".join(first if len(first) <= 4 else [*first[:3], f"... (+{len(first) - 3} more arguments)"])
         return {
             "tool": self.label,
+            "role": self.role,
             "command": shown,
             "processes_per_run": len(self.batches),
-            "runs": [{"wall_s": r.wall_s, "peak_rss_kb": r.peak_rss_kb} for r in self.runs],
+            "size_mb": self.size_mb,
+            "runs": self.runs,
             "median_s": statistics.median(walls) if walls else None,
             "min_s": min(walls, default=None),
             "max_s": max(walls, default=None),
-            "peak_rss_mb": self.peak_mb() if self.runs else None,
+            "peak_rss_mb": max(r["peak_rss_kb"] for r in self.runs) / 1024 if self.runs else None,
             "error": self.error or None,
         }
-
-
-def missing(label: str, hint: str) -> Tool:
-    return Tool(label, [], PROJECT_ROOT, error=f"not found ({hint})")
 
 
 @dataclass
 class Scenario:
     name: str
-    title: str
+    row: str  # the README table's "input" cell
+    compares: str  # how the tools are run, so that the ratio is like with like
     tools: list[Tool]
     inputs: list[Path]
     rounds: int
-    compare: bool = True  # print snlint/tool ratios (off where the rows are not the same work)
 
     def run(self, meter: Meter) -> None:
         for path in self.inputs:  # read the inputs once so every tool starts with a warm page cache
-            read_all(path)
+            read_through(path)
         active = [t for t in self.tools if not t.error]
+        for tool in active:
+            if tool.warmup:
+                self.attempt(tool, meter, keep=False)
         for round_index in range(self.rounds):
             shift = round_index % max(1, len(active))
             for tool in active[shift:] + active[:shift]:
-                if tool.error:
-                    continue
-                try:
-                    tool.runs.append(tool.run_once(meter))
-                except (ToolFailed, OSError) as exc:
-                    tool.error = f"failed: {exc}"
+                self.attempt(tool, meter, keep=True)
+
+    @staticmethod
+    def attempt(tool: Tool, meter: Meter, keep: bool) -> None:
+        if tool.error:
+            return
+        try:
+            run = tool.run_once(meter)
+        except (ToolFailed, OSError) as exc:
+            tool.error = f"failed: {exc}"
+            return
+        if keep:
+            tool.runs.append(run)
 
 
-def read_all(path: Path) -> None:
+def read_through(path: Path) -> None:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     for file in files:
         with open(file, "rb") as handle:
@@ -247,261 +240,395 @@ def read_all(path: Path) -> None:
 @dataclass
 class Setup:
     snlint: list[str] | None
-    snlint_env: dict[str, str] | None
+    snlint_env: dict[str, str]  # a private cache folder (SNLINT_CACHE_DIR) and, with --snlint-cmd, PYTHONPATH
     check_xml: str | None
     xmllint: str | None
     max_length: int
+    cache_root: Path
 
 
-def tools_for(setup: Setup, files: list[str], cwd: Path, snlint_dir: bool = False) -> list[Tool]:
-    """snlint, check-xml and xmllint --stream on the same files (paths relative to cwd)."""
+def snlint_env(setup: Setup, cache: str) -> dict[str, str]:
+    return {**setup.snlint_env, "SNLINT_CACHE_DIR": str(setup.cache_root / cache)}
+
+
+def three_tools(
+    setup: Setup, groups: list[list[str]], cwd: Path, cache: str, snlint_argv: list[list[str]] | None = None
+) -> list[Tool]:
+    """snlint, check-xml and xmllint --noout --stream, each run as one process per group of file names (all
+    relative to cwd); `snlint_argv` replaces snlint's arguments (e.g. `.` for the whole repository)."""
     tools: list[Tool] = []
+    env = dict(os.environ)
     if setup.snlint:
-        cmd = setup.snlint
-        tools.append(
-            Tool("snlint", partition(cmd, files, setup.max_length), cwd, (0, 1), setup.snlint_env, True)
-        )
-        if snlint_dir:
-            tools.append(Tool("snlint . (whole repo)", [[*cmd, "."]], cwd, (0, 1), setup.snlint_env, True))
+        argv = snlint_argv or groups
+        tools.append(Tool("snlint", "snlint", [setup.snlint + a for a in argv], cwd, snlint_env(setup, cache), (0, 1)))
     else:
-        tools.append(missing("snlint", "install the project (pip install -e .) or pass --snlint-cmd"))
+        tools.append(Tool("snlint", "snlint", [], cwd, env, error="not found (pip install . or --snlint-cmd)"))
     if setup.check_xml:
-        tools.append(Tool("check-xml", partition([setup.check_xml], files, setup.max_length), cwd))
+        tools.append(Tool("check-xml", "check-xml", [[setup.check_xml, *g] for g in groups], cwd, env))
     else:
-        tools.append(missing("check-xml", "pip install pre-commit-hooks"))
+        tools.append(Tool("check-xml", "check-xml", [], cwd, env, error="not found (pip install pre-commit-hooks)"))
     if setup.xmllint:
         cmd = [setup.xmllint, "--noout", "--stream"]
-        tools.append(Tool("xmllint --noout --stream", partition(cmd, files, setup.max_length), cwd))
+        tools.append(Tool("xmllint --noout --stream", "xmllint", [cmd + g for g in groups], cwd, env))
     else:
-        tools.append(missing("xmllint", "apt-get install libxml2-utils"))
+        tools.append(Tool("xmllint", "xmllint", [], cwd, env, error="not found (apt-get install libxml2-utils)"))
     return tools
 
 
-def ensure_inputs(out: Path, size_mb: float, files: int) -> tuple[Path, Path, Path, Path]:
-    """(half-size update set, update set, repository, small file), generating whatever is missing."""
-    half, full = generate.update_set_path(out, size_mb / 2), generate.update_set_path(out, size_mb)
-    repo, small = generate.repo_path(out, files), generate.small_path(out)
-    for path, size in ((half, size_mb / 2), (full, size_mb)):
-        if not path.exists():
-            print(f"generating {path} ...", flush=True)
-            generate.write_update_set(path, size)
-    if not repo.exists():
-        print(f"generating {repo} ...", flush=True)
-        generate.write_repo(repo, files)
-    if not small.exists():
-        generate.write_small(small)
-    return half, full, repo, small
+def ensure_update_set(out: Path, size_mb: float) -> Path:
+    path = generate.update_set_path(out, size_mb)
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        generate.write_update_set(path, size_mb)
+    return path
 
 
-def build_scenarios(args: argparse.Namespace, setup: Setup) -> list[Scenario]:
-    half, full, repo, small = ensure_inputs(args.out, args.size_mb, args.files)
-    repo_files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*.xml"))
-    size = full.stat().st_size / generate.MIB
-    scenarios = {
-        "large": Scenario(
-            "large", f"large update set: {full} ({size:.1f} MiB)",
-            tools_for(setup, [full.name], full.parent), [full], args.repeat,
-        ),
-        "repo": Scenario(
-            "repo", f"source-control repository: {repo} ({len(repo_files)} record files)",
-            tools_for(setup, repo_files, repo, snlint_dir=True), [repo], args.repeat,
-        ),
-        "small": Scenario(
-            "small", f"single small file: {small} ({small.stat().st_size} bytes)",
-            tools_for(setup, [small.name], small.parent), [small], args.repeat * SMALL_ROUNDS_FACTOR,
-        ),
-    }  # fmt: skip
-    linearity: list[Tool] = []
-    for path, label in ((half, "half"), (full, "full")):
-        for tool in tools_for(setup, [path.name], path.parent):
-            if tool.label in ("snlint", "xmllint --noout --stream"):
-                tool.label = f"{tool.label} [{label}: {path.stat().st_size / generate.MIB:.1f} MiB]"
-                linearity.append(tool)
-    scenarios["linearity"] = Scenario(
-        "linearity",
-        "linearity: the update set at half and at full size",
-        linearity,
-        [half, full],
-        args.repeat,
-        compare=False,
-    )
-    return [scenarios[name] for name in args.scenarios]
+def ensure_repo(out: Path, files: int) -> tuple[Path, list[str]]:
+    """The generated repository and its record files, relative to it."""
+    root = generate.repo_path(out, files)
+    if not root.exists():
+        print(f"generating {root} ...", flush=True)
+        generate.write_repo(root, files)
+    return root, sorted(str(p.relative_to(root)) for p in root.rglob("*.xml"))
 
 
-# --- reporting ------------------------------------------------------------------------------------------
-def machine_info(xmllint: str | None) -> dict[str, object]:
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            cpu = next(
-                (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), cpu
-            )
-    except OSError:
-        pass
-    libxml = ""
-    if xmllint:
-        version = subprocess.run([xmllint, "--version"], capture_output=True, text=True, check=False)
-        libxml = (
-            (version.stderr or version.stdout).splitlines()[0] if (version.stderr or version.stdout) else ""
-        )
-    return {
-        "nproc": os.cpu_count(),
-        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu_model": cpu,
-        "python": sys.version.split()[0],
-        "python_executable": sys.executable,
-        "platform": platform.platform(),
-        "xmllint": libxml,
-    }
-
-
-def fmt(value: float | None, spec: str = ".3f") -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def results(scenario: Scenario) -> list[dict[str, object]]:
-    """Summary of every tool, with snlint's median time and peak RSS divided by each reference tool's."""
-    snlint = next((t for t in scenario.tools if t.is_snlint and t.ok()), None)
+def named_scenarios(args: argparse.Namespace, setup: Setup) -> list[Scenario]:
+    """One named file holding a Windows credential (so snlint reads the rest of the repository as context)."""
+    root, files = ensure_repo(args.out, args.sizes.named_repo_files)
+    named = next(f for f in files if Path(f).name.startswith("windows_credentials_"))
     rows = []
-    for tool in scenario.tools:
-        row = tool.summary()
-        if scenario.compare and snlint is not None and tool.ok() and not tool.is_snlint:
-            row["snlint_time_ratio"] = snlint.median() / tool.median()
-            row["snlint_rss_ratio"] = snlint.peak_mb() / tool.peak_mb()
-        rows.append(row)
+    for cold in (False, True):
+        cache = "named-cold" if cold else "named-warm"
+        tools = three_tools(setup, [[named]], root, cache)
+        tools[0].warmup = not cold
+        if cold:
+            tools[0].prepare = lambda path=setup.cache_root / cache: shutil.rmtree(path, ignore_errors=True)
+        state = "cold: snlint's cache emptied before each run" if cold else "warm: snlint's cache filled"
+        rows.append(Scenario(
+            "named-cold" if cold else "named-warm",
+            f"one named file in a git repository of {len(files):,} exports ({state})",
+            "one process each; snlint also reads the rest of the repository as context",
+            tools, [root], args.sizes.repeat,
+        ))  # fmt: skip
     return rows
 
 
-def print_scenario(scenario: Scenario, rows: list[dict[str, Any]]) -> None:
-    print(f"\n== {scenario.title} ==")
-    width = max(24, *(len(str(row["tool"])) for row in rows))
-    header = (
-        f"{'tool':<{width}} {'runs':>4} {'procs':>5} {'median s':>9} {'min s':>8} {'max s':>8} "
-        f"{'peak RSS MB':>11} {'snlint/tool time':>16} {'snlint/tool RSS':>15}"
-    )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        if not row["runs"]:
-            print(f"{row['tool']:<{width}} {row['error']}")
-            continue
-        runs, procs = len(row["runs"]), row["processes_per_run"]
-        print(
-            f"{row['tool']:<{width}} {runs:>4} {procs:>5} {fmt(row['median_s']):>9} "
-            f"{fmt(row['min_s']):>8} {fmt(row['max_s']):>8} {fmt(row['peak_rss_mb'], '.1f'):>11} "
-            f"{fmt(row.get('snlint_time_ratio'), '.2f'):>16} {fmt(row.get('snlint_rss_ratio'), '.2f'):>15}"
-        )
-        if row["error"]:  # failed after some successful runs
-            print(f"{'':<{width}} {row['error']}")
+def build_scenarios(args: argparse.Namespace, setup: Setup) -> list[Scenario]:
+    sizes: Sizes = args.sizes
+    scenarios: list[Scenario] = []
+    wanted = set(args.scenarios)
+    if wanted & {"named-warm", "named-cold"}:
+        scenarios += [s for s in named_scenarios(args, setup) if s.name in wanted]
+    if wanted & {"batches", "repo"}:
+        root, files = ensure_repo(args.out, sizes.files)
+        commands = [setup.snlint or [], [setup.check_xml or ""], [setup.xmllint or "", "--noout", "--stream"]]
+        groups = split(files, commands, setup.max_length)
+        if "batches" in wanted:
+            tools = three_tools(setup, groups, root, "batches")
+            tools[0].warmup = True  # a commit's hook run finds the cache of the previous commit
+            scenarios.append(Scenario(
+                "batches", f"the same {len(files):,} files named in pre-commit batches",
+                f"each tool run on the same {len(groups)} batches (pre-commit's split), one after the other",
+                tools, [root], sizes.repeat,
+            ))  # fmt: skip
+        if "repo" in wanted:
+            folders = {str(Path(f).parent) for f in files}
+            if len(folders) != 1:
+                raise SystemExit(f"expected the record files in one folder of {root}, found {sorted(folders)}")
+            folder = root / folders.pop()  # names relative to it keep the one command line under ARG_MAX
+            tools = three_tools(setup, [[Path(f).name for f in files]], folder, "repo", snlint_argv=[["."]])
+            tools[0].cwd = root  # `snlint .` in the repository, as the snlint-all hook runs it
+            scenarios.append(Scenario(
+                "repo", f"whole {len(files):,}-file source-control repository",
+                "one process each over the same files: `snlint .` vs check-xml / xmllint with every file as an "
+                "argument",
+                tools, [root], sizes.repeat,
+            ))  # fmt: skip
+    if "large" in wanted:
+        path = ensure_update_set(args.out, sizes.update_mb)
+        scenarios.append(Scenario(
+            "large", f"{size_text(path)} update set ({count_updates(path):,} updates)", "one process each",
+            three_tools(setup, [[path.name]], path.parent, "large"), [path], sizes.repeat,
+        ))  # fmt: skip
+    if "small" in wanted:
+        small = generate.small_path(args.out)
+        if not small.exists():
+            generate.write_small(small)
+        scenarios.append(Scenario(
+            "small", f"one {small.stat().st_size / 1000:.1f} KB record file", "one process each",
+            three_tools(setup, [[small.name]], small.parent, "small"), [small], sizes.small_repeat,
+        ))  # fmt: skip
+    if "growth" in wanted and setup.snlint:
+        tools = []
+        for size in sizes.growth_mb:
+            path = ensure_update_set(args.out, size)
+            tools.append(Tool(
+                f"snlint [{size_text(path)}]", "snlint", [[*setup.snlint, path.name]], path.parent,
+                snlint_env(setup, "growth"), (0, 1), size_mb=path.stat().st_size / generate.MIB,
+            ))  # fmt: skip
+        scenarios.append(Scenario(
+            "growth", "snlint alone on update sets of growing size", "one process each", tools,
+            [generate.update_set_path(args.out, s) for s in sizes.growth_mb], max(1, sizes.repeat - 2),
+        ))  # fmt: skip
+    if "jobs" in wanted and setup.snlint:
+        scenarios.append(jobs_scenario(args, setup))
+    return scenarios
 
 
-def linearity_summary(scenario: Scenario) -> list[dict[str, Any]]:
-    """For each tool measured at half and full size: full/half ratios of median time and of peak RSS."""
-    results: list[dict[str, Any]] = []
-    for name in ("snlint", "xmllint --noout --stream"):
-        pair = [t for t in scenario.tools if t.label.startswith(name + " [")]
-        if len(pair) != 2 or not all(t.ok() for t in pair):
-            results.append({"tool": name, "error": "not measured (missing or failed)"})
-            continue
-        half, full = pair
-        results.append({
-            "tool": name,
-            "time_ratio": full.median() / half.median(),
-            "rss_ratio": full.peak_mb() / half.peak_mb(),
-        })  # fmt: skip
-    print("\nlinearity (full size / half size; ideal: time ratio 2.0, RSS ratio 1.0 for bounded memory):")
-    for result in results:
-        if "error" in result:
-            print(f"  {result['tool']:<26} {result['error']}")
-        else:
-            time_ratio, rss_ratio = result["time_ratio"], result["rss_ratio"]
-            print(f"  {result['tool']:<26} time x{time_ratio:.2f}   peak RSS x{rss_ratio:.2f}")
-    return results
+def jobs_scenario(args: argparse.Namespace, setup: Setup) -> Scenario:
+    """`snlint .` with one reader process against one per core, on repositories of several sizes, and the cold
+    named-file run (which reads the whole repository as context)."""
+    assert setup.snlint
+    cores = os.cpu_count() or 1
+    tools: list[Tool] = []
+    inputs: list[Path] = []
+    for files in args.sizes.jobs_repos:
+        root, _ = ensure_repo(args.out, files)
+        inputs.append(root)
+        for jobs in (1, cores):
+            tools.append(Tool(
+                f"snlint . --jobs {jobs} [{files} files]", "snlint", [[*setup.snlint, "--jobs", str(jobs), "."]],
+                root, snlint_env(setup, "jobs"), (0, 1),
+            ))  # fmt: skip
+    root, files_list = ensure_repo(args.out, args.sizes.named_repo_files)
+    named = next(f for f in files_list if Path(f).name.startswith("windows_credentials_"))
+    for jobs in (1, cores):
+        cache = setup.cache_root / f"jobs-cold-{jobs}"
+        tools.append(Tool(
+            f"snlint --jobs {jobs} <named file>, cold cache [{len(files_list)} files]", "snlint",
+            [[*setup.snlint, "--jobs", str(jobs), named]], root, snlint_env(setup, cache.name), (0, 1),
+            prepare=lambda path=cache: shutil.rmtree(path, ignore_errors=True),
+        ))  # fmt: skip
+    return Scenario(
+        "jobs", f"reader processes on {cores} cores", "one process each", tools, inputs, args.sizes.repeat
+    )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size-mb", type=float, help="update set size in MiB (default: 200; quick: 5)")
-    parser.add_argument(
-        "--files", type=int, help="record files in the repository (default: 20000; quick: 200)"
-    )
-    parser.add_argument("--repeat", type=int, help="rounds per scenario (default: 5; quick: 3)")
-    parser.add_argument("--quick", action="store_true", help="small smoke run (5 MiB, 200 files, 3 rounds)")
-    parser.add_argument(
-        "--out", type=Path, default=generate.DEFAULT_OUT, help=f"input directory (default: {generate.DEFAULT_OUT})"
-    )
-    parser.add_argument(
-        "--snlint-cmd", help='command to run as snlint, e.g. "python -m linter" (default: snlint)'
-    )
-    parser.add_argument(
-        "--scenarios", nargs="+", choices=("large", "repo", "small", "linearity"),
-        default=["large", "repo", "small", "linearity"], help="scenarios to run (default: all)",
-    )  # fmt: skip
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON to FILE")
-    args = parser.parse_args(argv)
-    defaults = QUICK if args.quick else FULL
-    args.size_mb = args.size_mb or defaults["size_mb"]
-    args.files = args.files or int(defaults["files"])
-    args.repeat = args.repeat or int(defaults["repeat"])
+def size_text(path: Path) -> str:
+    size = path.stat().st_size / generate.MIB
+    return f"{size:.0f} MiB" if size >= 10 else f"{size:.2g} MiB"
 
-    with tempfile.TemporaryDirectory(prefix="snlint-bench-") as tmp:
-        report = benchmark(args, Path(tmp) / "rss.txt")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"\nresults written to {args.json}")
-    failed = [
-        t["tool"] for s in report["scenarios"] for t in s["tools"] if str(t["error"]).startswith("failed")
+
+def count_updates(path: Path) -> int:
+    count = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 * generate.MIB):
+            count += chunk.count(b"<sys_update_xml ")  # tags never straddle a chunk here: records end in "\n"
+    return count
+
+
+# --- machine and versions ---------------------------------------------------------------------------------
+def first_line(argv: list[str], env: dict[str, str] | None = None) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, timeout=60)
+    except OSError:
+        return ""
+    lines = (done.stdout or done.stderr).splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), cpu)
+    os_name = platform.platform()
+    with contextlib.suppress(OSError), open("/etc/os-release", encoding="utf-8") as release:
+        pretty = next((line.split("=", 1)[1].strip().strip('"') for line in release if line.startswith("PRETTY_")), "")
+        os_name = f"{pretty} ({platform.system()} {platform.release()})" if pretty else os_name
+    return {"cpu_model": cpu, "cores": os.cpu_count(), "os": os_name}
+
+
+def versions(setup: Setup) -> dict[str, str]:
+    try:
+        hooks = importlib.metadata.version("pre-commit-hooks")
+    except importlib.metadata.PackageNotFoundError:
+        hooks = ""
+    xmllint = first_line([setup.xmllint, "--version"]) if setup.xmllint else ""
+    return {
+        "python": platform.python_version(),
+        "snlint": first_line([*setup.snlint, "--version"], setup.snlint_env).split()[-1] if setup.snlint else "",
+        "libexpat": pyexpat.EXPAT_VERSION.removeprefix("expat_"),
+        "xmllint": libxml_version(xmllint),
+        "pre-commit-hooks": hooks,
+    }
+
+
+def libxml_version(banner: str) -> str:
+    """"xmllint: using libxml version 20914" -> "2.9.14"."""
+    number = banner.split("version")[-1].strip()
+    if not number.isdigit():
+        return number
+    value = int(number)
+    return f"{value // 10000}.{value // 100 % 100}.{value % 100}"
+
+
+# --- rendering the README section -------------------------------------------------------------------------
+def fmt_s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f} s"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+
+
+def render(report: dict[str, Any]) -> str:
+    """The README's Performance table, the growth sentence and the machine line, from one results file."""
+    machine, v, settings = report["machine"], report["versions"], report["settings"]
+    lines = [
+        f"Run on {report['date']}: {machine['cpu_model']}, {machine['cores']} cores, {machine['os']}; Python "
+        f"{v['python']}, snlint {v['snlint']}, libexpat {v['libexpat']}, libxml2 {v['xmllint']}, "
+        f"pre-commit-hooks {v['pre-commit-hooks']}. Medians of {settings['repeat']} alternating runs "
+        f"({settings['small_repeat']} for the small file); times are whole processes, ratios below 1 mean snlint "
+        "is faster.",
+        "",
+        "| input | how each tool is run | snlint | check-xml | xmllint --noout --stream | snlint / check-xml "
+        "| snlint / xmllint | snlint peak RSS |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    scenarios = {s["name"]: s for s in report["scenarios"]}
+    for name in ("named-warm", "named-cold", "batches", "repo", "large", "small"):
+        if name not in scenarios:
+            continue
+        scenario = scenarios[name]
+        tool = {t["role"]: t for t in scenario["tools"]}
+        sn, cx, xl = (tool[r]["median_s"] for r in ("snlint", "check-xml", "xmllint"))
+        rss = tool["snlint"]["peak_rss_mb"]
+        lines.append(
+            f"| {scenario['row']} | {scenario['compares']} | {fmt_s(sn)} | {fmt_s(cx)} | {fmt_s(xl)} "
+            f"| **{ratio(sn, cx)}** | {ratio(sn, xl)} | {'-' if rss is None else f'{rss:.1f} MB'} |"
+        )
+    if "growth" in scenarios:
+        lines += ["", growth_sentence(scenarios["growth"], scenarios.get("small"))]
+    return "\n".join(lines)
+
+
+def growth_sentence(growth: dict[str, Any], small: dict[str, Any] | None) -> str:
+    """Time per MiB at each size, after start-up (snlint's median on the small file) is subtracted."""
+    tools = [t for t in growth["tools"] if t["median_s"] is not None]
+    if not tools:
+        return "Growth: not measured."
+    start = next((t["median_s"] for t in small["tools"] if t["role"] == "snlint"), None) if small else None
+    start = start or 0.0
+    per_mb = [(t["size_mb"], (t["median_s"] - start) / t["size_mb"], t["peak_rss_mb"]) for t in tools]
+    steps = ", ".join(f"{size:.3g} MiB {1000 * each:.1f}" for size, each, _ in per_mb)
+    big = [(size, each) for size, each, _ in per_mb if size >= 10] or per_mb[-1:]
+    spread = max(each for _, each in big) / min(each for _, each in big) - 1
+    return (
+        f"Growth (snlint alone; ms per MiB once the {1000 * start:.0f} ms start-up of the small-file run is "
+        f"subtracted): {steps}; from {big[0][0]:.3g} MiB to {big[-1][0]:.3g} MiB time per MiB varies by "
+        f"{100 * spread:.0f}%. Peak RSS: {per_mb[0][2]:.1f} MB at {per_mb[0][0]:.3g} MiB, {per_mb[-1][2]:.1f} MB at "
+        f"{per_mb[-1][0]:.3g} MiB."
+    )
+
+
+def render_jobs(report: dict[str, Any]) -> str:
+    scenario = next((s for s in report["scenarios"] if s["name"] == "jobs"), None)
+    if scenario is None:
+        return ""
+    lines = ["| command | median | min | max |", "| --- | --- | --- | --- |"]
+    for tool in scenario["tools"]:
+        lines.append(
+            f"| `{tool['tool']}` | {fmt_s(tool['median_s'])} | {fmt_s(tool['min_s'])} | {fmt_s(tool['max_s'])} |"
+        )
+    return "\n".join(lines)
+
+
+def newest_results(folder: Path) -> Path:
+    found = sorted(folder.glob("????-??-??.json"))
+    if not found:
+        raise SystemExit(f"no results file in {folder}: run python bench/run.py first")
+    return found[-1]
+
+
+def print_scenario(entry: dict[str, Any]) -> None:
+    print(f"\n== {entry['name']}: {entry['row']} ({entry['compares']}) ==")
+    for tool in entry["tools"]:
+        if not tool["runs"]:
+            print(f"  {tool['tool']:<48} {tool['error']}")
+            continue
+        print(
+            f"  {tool['tool']:<48} procs {tool['processes_per_run']:>3}  median {fmt_s(tool['median_s'])}  "
+            f"min {fmt_s(tool['min_s'])}  max {fmt_s(tool['max_s'])}  peak RSS {tool['peak_rss_mb']:.1f} MB"
+            + (f"  ({tool['error']})" if tool["error"] else "")
+        )
+
+
+# --- main -------------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny inputs, one round: a smoke test (seconds)")
+    parser.add_argument("--render", action="store_true", help="print the README section from the newest results")
+    parser.add_argument("--out", type=Path, default=generate.DEFAULT_OUT, help="input folder (default: %(default)s)")
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where results files go (default: bench/results)"
+    )
+    parser.add_argument("--snlint-cmd", help='command to run as snlint, e.g. "python -m linter" (default: snlint)')
+    parser.add_argument(
+        "--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS), help="scenarios to run (default: all)"
+    )
+    args = parser.parse_args(argv)
+    if args.render:
+        report = json.loads(newest_results(args.results_dir).read_text(encoding="utf-8"))
+        print(render(report))
+        return 0
+    args.sizes = QUICK if args.quick else FULL
+    with tempfile.TemporaryDirectory(prefix="snlint-bench-") as tmp:
+        report = benchmark(args, Path(tmp))
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    target = args.results_dir / f"{report['date']}.json"
+    target.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"\nresults written to {target}\n")
+    print(render(report))
+    jobs = render_jobs(report)
+    if jobs:
+        print("\n" + jobs)
+    failed = [t["tool"] for s in report["scenarios"] for t in s["tools"] if str(t["error"]).startswith("failed")]
     return 1 if failed else 0
 
 
-def benchmark(args: argparse.Namespace, rss_report: Path) -> dict[str, Any]:
-    snlint_env = None
+def benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    env = dict(os.environ)
     if args.snlint_cmd:  # let `python -m linter` import the working tree from any directory
-        snlint_env = dict(os.environ)
-        snlint_env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])
-        )
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     setup = Setup(
         snlint=resolve_command(args.snlint_cmd or "snlint"),
-        snlint_env=snlint_env,
+        snlint_env=env,
         check_xml=find_tool("check-xml"),
         xmllint=find_tool("xmllint"),
         max_length=max_command_length(),
+        cache_root=tmp / "cache",
     )
-    meter = Meter(find_gnu_time(rss_report), rss_report)
-    machine = machine_info(setup.xmllint)
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
-    print(f"snlint: {' '.join(setup.snlint) if setup.snlint else 'MISSING (reference tools only)'}")
-    print(f"rounds: {args.repeat} (small file: {args.repeat * SMALL_ROUNDS_FACTOR}); "
-          f"command-line limit per process: {setup.max_length} bytes (as pre-commit)")  # fmt: skip
-    if meter.gnu_time:
-        print(f"peak RSS: the tool's own ru_maxrss, reported by {meter.gnu_time} (floor about 2 MB)")
-
-    scenarios = build_scenarios(args, setup)
+    meter = Meter(find_gnu_time(tmp / "rss.txt"), tmp / "rss.txt")
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "machine": machine_info(),
+        "versions": versions(setup),
+        "settings": {
+            **{k: v for k, v in vars(args.sizes).items()},
+            "quick": args.quick,
+            "snlint_command": setup.snlint,
+            "max_command_length": setup.max_length,
+            "rss_meter": meter.gnu_time or "os.wait4 (upper bound: includes this script's RSS)",
+        },
+    }
+    print(json.dumps({k: report[k] for k in ("machine", "versions")}))
+    started = time.perf_counter()
     entries: list[dict[str, Any]] = []
-    for scenario in scenarios:
+    for scenario in build_scenarios(args, setup):
         print(f"\nrunning {scenario.name} ({scenario.rounds} rounds) ...", flush=True)
         scenario.run(meter)
-        rows = results(scenario)
-        print_scenario(scenario, rows)
-        entry: dict[str, Any] = {"name": scenario.name, "title": scenario.title, "tools": rows}
-        if scenario.name == "linearity":
-            entry["linearity"] = linearity_summary(scenario)
+        entry = {
+            "name": scenario.name,
+            "row": scenario.row,
+            "compares": scenario.compares,
+            "rounds": scenario.rounds,
+            "tools": [t.summary() for t in scenario.tools],
+        }
+        print_scenario(entry)
         entries.append(entry)
-    if not meter.gnu_time:
-        floor_mb = meter.floor_kb / 1024
-        print(f"\nnote: GNU time (/usr/bin/time) not found; peak RSS comes from os.wait4 and includes up to "
-              f"{floor_mb:.1f} MB of this script's own RSS (values near it are upper bounds)")  # fmt: skip
-    return {
-        "machine": machine,
-        "settings": {"size_mb": args.size_mb, "files": args.files, "repeat": args.repeat,
-                     "snlint": setup.snlint, "max_command_length": setup.max_length,
-                     "rss_meter": meter.gnu_time or "os.wait4", "rss_floor_kb": meter.floor_kb},
-        "scenarios": entries,
-    }  # fmt: skip
+    report["scenarios"] = entries
+    report["bench_seconds"] = round(time.perf_counter() - started, 1)
+    return report
 
 
 if __name__ == "__main__":
