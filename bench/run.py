@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib.metadata
 import json
 import os
@@ -566,12 +567,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS), help="scenarios to run (default: all)"
     )
+    parser.add_argument("--repeat", type=int, help="rounds per scenario (default: 5, small file 20; quick: 1)")
     args = parser.parse_args(argv)
     if args.render:
         report = json.loads(newest_results(args.results_dir).read_text(encoding="utf-8"))
         print(render(report))
         return 0
     args.sizes = QUICK if args.quick else FULL
+    if args.repeat:
+        args.sizes = dataclasses.replace(args.sizes, repeat=args.repeat, small_repeat=4 * args.repeat)
     with tempfile.TemporaryDirectory(prefix="snlint-bench-") as tmp:
         report = benchmark(args, Path(tmp))
     args.results_dir.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,10 @@ from linter.ruleset import Rule, RuleError, builtin_profile, builtin_rules, load
 from linter.settings import Settings
 from linter.spoke import Profile
 
-PARALLEL_MIN_FILES = 400
+# Reader processes by default only where they pay (bench/README.md, "Reader processes"): on 2 cores `--jobs 2`
+# was slower than `--jobs 1` for 2,000, 2,640 and 20,000 files, so a pool needs a third core and many files.
+PARALLEL_MIN_FILES = 2_000
+PARALLEL_MIN_CORES = 3
 
 
 @dataclass
@@ -153,9 +156,16 @@ def _read_chunk(arguments: tuple[list[Input], ReadOptions, bool]) -> list[ReadRe
 
 
 def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug: bool = False) -> list[ReadResult]:
-    """Read every input, in parallel processes when there are many files and more than one core."""
+    """Read every input, in parallel processes when there are many files and enough cores (or `jobs` says so).
+
+    `jobs` (--jobs, config `jobs`) is capped at the number of cores: more processes than cores only add forks.
+    """
     cores = os.cpu_count() or 1
-    workers = jobs or (min(cores, 4) if len(items) >= PARALLEL_MIN_FILES else 1)
+    if jobs:
+        workers = min(jobs, cores)
+    else:
+        many = cores >= PARALLEL_MIN_CORES and len(items) >= PARALLEL_MIN_FILES
+        workers = min(cores, 4) if many else 1
     if workers <= 1 or len(items) < 2:
         return [read_file(item, options, debug) for item in items]
     import multiprocessing
