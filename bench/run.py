@@ -512,7 +512,7 @@ def growth_sentence(growth: dict[str, Any], small: dict[str, Any] | None) -> str
     start = start or 0.0
     per_mb = [(t["size_mb"], (t["median_s"] - start) / t["size_mb"], t["peak_rss_mb"]) for t in tools]
     steps = ", ".join(f"{size:.3g} MiB {1000 * each:.1f}" for size, each, _ in per_mb)
-    big = [(size, each) for size, each, _ in per_mb if size >= 10] or per_mb[-1:]
+    big = [(size, each) for size, each, _ in per_mb if size >= 10] or [per_mb[-1][:2]]
     spread = max(each for _, each in big) / min(each for _, each in big) - 1
     return (
         f"Growth (snlint alone; ms per MiB once the {1000 * start:.0f} ms start-up of the small-file run is "
