@@ -19,7 +19,7 @@ def write_atomic(path: str, text: str) -> None:
     `path` as given, not the temporary file."""
     try:
         if os.path.exists(path) and not os.path.isfile(path):
-            with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
                 stream.write(text)
             return
         folder = os.path.dirname(os.path.abspath(path))
@@ -29,7 +29,8 @@ def write_atomic(path: str, text: str) -> None:
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(handle, 0o666 & ~_umask())
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        # backslashreplace: a last resort, the reporters already escape what UTF-8 cannot encode
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, path)
     except BaseException as error:
