@@ -10,11 +10,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from linter import __version__
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
 from linter.report.escape import printable
+
+if TYPE_CHECKING:
+    from linter.engine import Stdin
 
 COMMANDS = ("lint", "rules", "explain", "inventory", "init")
 INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
@@ -225,8 +229,11 @@ def _destinations(options: argparse.Namespace) -> list[tuple[str, str | None]]:
     return targets
 
 
-def _stdin(options: argparse.Namespace, limit: int) -> tuple[str, bytes] | None:
-    """(name, content) when standard input is to be linted (PATH -), read up to one byte over the size limit."""
+def _stdin(options: argparse.Namespace, limit: int) -> Stdin | None:
+    """Standard input, when it is to be linted (PATH -): kept up to one byte over the size limit, the rest
+    counted (so the reader refuses it, SN002, with its real size) and drained (the writer is not cut off)."""
+    from linter.engine import Stdin
+
     if "-" not in options.paths:
         if options.stdin_filename:
             raise _UsageError("--stdin-filename needs the path - (standard input)")
@@ -238,8 +245,11 @@ def _stdin(options: argparse.Namespace, limit: int) -> tuple[str, bytes] | None:
                           "the repository context)")
     if not hasattr(os, "memfd_create"):
         raise _UsageError("reading standard input needs an in-memory file (Linux); snlint never writes it to disk")
-    data = sys.stdin.buffer.read(limit + 1)  # one byte over: the reader refuses it (SN002) like a large file
-    return options.stdin_filename, data
+    data = sys.stdin.buffer.read(limit + 1)
+    size = len(data)
+    while chunk := sys.stdin.buffer.read(1 << 20):
+        size += len(chunk)
+    return Stdin(options.stdin_filename, data, size)
 
 
 def _lint(options: argparse.Namespace, settings: object) -> int:

@@ -39,6 +39,15 @@ class Run:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): inputs that are not exports
 
 
+@dataclass(frozen=True)
+class Stdin:
+    """Standard input to lint as the file `name`: its first bytes (up to one over the size limit) and its size."""
+
+    name: str
+    data: bytes
+    size: int
+
+
 def load_rules(settings: Settings) -> dict[str, Rule]:
     """Built-in and custom rules, with configured options (extra secret fields) attached."""
     from dataclasses import replace
@@ -82,7 +91,7 @@ def make_profile(settings: Settings) -> Profile:
     )
 
 
-def read_file(item: Input, options: ReadOptions, debug: bool = False, data: bytes | None = None) -> ReadResult:
+def read_file(item: Input, options: ReadOptions, debug: bool = False, data: Stdin | None = None) -> ReadResult:
     """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding.
 
     `data`, when given, is the file's content (standard input): it is read from memory, never written to disk."""
@@ -91,25 +100,27 @@ def read_file(item: Input, options: ReadOptions, debug: bool = False, data: byte
     return result
 
 
-def _memory_fd(data: bytes) -> int:
-    """An anonymous in-memory file holding `data` (the readers read a file descriptor with pread)."""
+def _memory_fd(data: bytes, size: int) -> int:
+    """An anonymous in-memory file holding `data` (the readers read a file descriptor with pread), `size` bytes
+    long: input beyond the size limit is counted, not kept, and the file's size says how large it was."""
     fd = os.memfd_create("snlint-stdin", getattr(os, "MFD_CLOEXEC", 0))
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        os.ftruncate(fd, max(size, len(data)))  # sparse: no memory for the part that was not kept
     except BaseException:
         os.close(fd)
         raise
     return fd
 
 
-def _read_file(item: Input, options: ReadOptions, debug: bool, data: bytes | None = None) -> ReadResult:
+def _read_file(item: Input, options: ReadOptions, debug: bool, data: Stdin | None = None) -> ReadResult:
     path = item.path
     try:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(path, flags) if data is None else _memory_fd(data)
+            fd = os.open(path, flags) if data is None else _memory_fd(data.data, data.size)
         except OSError as error:
             return _problem(unparseable(f"cannot read file: {error.strerror or error}", Position(path, 1, 1)))
         try:
@@ -189,12 +200,12 @@ def run(
     settings: Settings,
     use_context: bool = True,
     debug: bool = False,
-    stdin: tuple[str, bytes] | None = None,
+    stdin: Stdin | None = None,
 ) -> Run:
     """Lint `paths` (files or folders); findings are filtered and graded by `settings`.
 
-    `stdin` is (file name, content): standard input linted as if it were that file (named explicitly), with the
-    repository's other exports as context; the file of that name on disk, if any, is not read."""
+    `stdin`: standard input linted as if it were the file it names (named explicitly), with the repository's
+    other exports as context; the file of that name on disk, if any, is not read."""
     rules = load_rules(settings)
     policy.check_selectors(rules, settings)
     active = policy.active_rules(rules, settings)
@@ -210,9 +221,9 @@ def run(
         inputs = discover(paths or ["."], settings.exclude)
         results = read_all(inputs, options, settings.jobs, debug)
     else:
-        name, data = stdin
+        name = stdin.name
         inputs = [] if excluded(name, settings.exclude) else [Input(display(name), kind_of(name), explicit=True)]
-        results = [read_file(item, options, debug, data) for item in inputs]
+        results = [read_file(item, options, debug, stdin) for item in inputs]
     given = {item.path for item in inputs}
     reported: list[Finding] = []
     records: list[Record] = []
