@@ -159,6 +159,8 @@ def _settings(options: argparse.Namespace) -> object:
         updates["ignore"] = tuple(settings.ignore) + _split(options.ignore)
     if getattr(options, "fail_on", None):
         updates["fail_on"] = Severity(options.fail_on)
+    if getattr(options, "require_exports", False):
+        updates["require_exports"] = True
     if options.exclude:
         updates["exclude"] = tuple(settings.exclude) + tuple(options.exclude)
     if options.jobs is not None:
@@ -308,11 +310,11 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         for skipped in report.skipped:
             say(f"{skipped.path}: skipped: {skipped.reason}")
     no_export = result.files == 0
-    if no_export and (options.require_exports or not options.quiet) and any(name == "text" for name, _ in destinations):
+    if no_export and (settings.require_exports or not options.quiet) and any(name == "text" for name, _ in destinations):
         say(f"no ServiceNow export found ({result.looked_at} file(s) looked at, {len(result.skipped)} skipped)")
     if result.internal_error:
         return EXIT_ERROR
-    if no_export and options.require_exports:
+    if no_export and settings.require_exports:
         return EXIT_FINDINGS
     failing = [item for item in findings if report.failing(item)]
     return EXIT_FINDINGS if failing else EXIT_OK

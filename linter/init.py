@@ -16,6 +16,7 @@ ignore: []            # skip these rules
 per-path-ignores: {}  # file glob -> rules skipped in matching files, e.g. {"legacy/**": [CRD004]}
 severity: {}          # rule id -> error / warning / info, e.g. {EXO002: error}
 fail-on: error        # the lowest severity that makes the exit code 1
+require-exports: false  # true: a run that reads no ServiceNow export fails (exit 1), e.g. a wrong path in CI
 
 # Files: globs never linted, even when a matching file is named on the command line.
 exclude: []

@@ -135,3 +135,14 @@ def test_machine_formats_are_the_same_with_quiet(fmt: str) -> None:
     loud = snlint("--isolated", "-f", fmt, "examples/", cwd=ROOT)
     quiet = snlint("--isolated", "-q", "-f", fmt, "examples/", cwd=ROOT)
     assert quiet.stdout == loud.stdout and "EXO001" in quiet.stdout  # --quiet trims human output only
+
+
+def test_require_exports_from_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "pom.xml").write_text(NOT_EXPORTS["pom.xml"], encoding="utf-8")
+    (tmp_path / ".snlint.yaml").write_text("require-exports: true\n", encoding="utf-8")
+    result = snlint("-q", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert (result.stdout, result.stderr) == (
+        "", "snlint: no ServiceNow export found (2 file(s) looked at, 2 skipped)\n")  # pom.xml and .snlint.yaml
+    shutil.copy(EXAMPLES / "credentials.yaml", tmp_path / "credentials.yaml")
+    assert snlint(".", cwd=tmp_path).returncode == 0  # an export with only a warning: nothing fails
