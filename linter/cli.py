@@ -310,7 +310,8 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         for skipped in report.skipped:
             say(f"{skipped.path}: skipped: {skipped.reason}")
     no_export = result.files == 0
-    if no_export and (settings.require_exports or not options.quiet) and any(name == "text" for name, _ in destinations):
+    human = any(name == "text" for name, _ in destinations)  # machine formats carry it in their summary
+    if no_export and human and (settings.require_exports or not options.quiet):
         say(f"no ServiceNow export found ({result.looked_at} file(s) looked at, {len(result.skipped)} skipped)")
     if result.internal_error:
         return EXIT_ERROR
