@@ -258,7 +258,7 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
     from dataclasses import replace
 
     from linter.context import repository_root
-    from linter.engine import run, secret_fields
+    from linter.engine import run
     from linter.report import Report, Skipped, renderer
     from linter.settings import Settings
 
@@ -294,7 +294,7 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         rules=rules,
         root=settings.root if settings.config_path else (repository_root() or settings.root),
         fail_on=settings.fail_on,
-        secret_fields=secret_fields(result.rules),
+        secret_fields=result.secret_fields,
         internal_error=result.internal_error,
         quiet=options.quiet,
     )
@@ -311,7 +311,7 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
             say(f"{skipped.path}: skipped: {skipped.reason}")
     no_export = result.files == 0
     human = any(name == "text" for name, _ in destinations)  # machine formats carry it in their summary
-    if no_export and human and (settings.require_exports or not options.quiet):
+    if no_export and (settings.require_exports or (human and not options.quiet)):
         say(f"no ServiceNow export found ({result.looked_at} file(s) looked at, {len(result.skipped)} skipped)")
     if result.internal_error:
         return EXIT_ERROR

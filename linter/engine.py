@@ -37,6 +37,7 @@ class Run:
     scope: list[str] | None = None  # the files linted when files were named (anything else read was context)
     looked_at: int = 0  # input files considered (exports or not)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): inputs that are not exports
+    secret_fields: frozenset[str] = frozenset()  # every secret field name (of every rule, run or not)
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def run(
         reported.extend(found)
     findings = policy.apply(_unique(reported), active, settings, ignores, whole_run=not named)
     scope = sorted(given) if named else None
-    return Run(findings, exports, internal, bundle, context, active, scope, len(inputs), skipped)
+    return Run(findings, exports, internal, bundle, context, active, scope, len(inputs), skipped, options.secret_fields)
 
 
 def _touches(finding: Finding, given: set[str], named_ids: set[str]) -> bool:

@@ -322,3 +322,14 @@ def test_markdown_inventory_never_mentions_nor_links(tmp_path: Path) -> None:
     rest = outside_code_spans(result.stdout)
     for needle in ("@", "http", "www."):
         assert needle not in rest, rest
+
+
+def test_sn001_excerpts_hide_secret_fields_of_rules_that_do_not_run(tmp_path: Path) -> None:
+    (tmp_path / "creds.yaml").write_text(
+        "windows_credentials:\n  - sys_id: 5cd9dd8c720952103a946777183c8872\n    u_vault_blob: Sup3rS3cret: x\n",
+        encoding="utf-8",
+    )
+    (tmp_path / ".snlint.yaml").write_text("secret-fields: [u_vault_blob]\nignore: [CRD002]\n", encoding="utf-8")
+    result = snlint("creds.yaml", cwd=tmp_path)
+    assert "creds.yaml:3:30: SN001 error" in result.stdout
+    assert "Sup3rS3cret" not in result.stdout
