@@ -18,7 +18,8 @@ SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO:
 
 def _issue(item: Finding, report: Report, digest: str) -> dict[str, Any]:
     position = item.position
-    notes = [f"{other.position}: {other.message}" for other in item.related]
+    notes = [f"{report.relative(other.position.path) or other.position.path}:{other.position.line}:"
+             f"{other.position.column}: {other.message}" for other in item.related]
     end = position.end
     return {
         "type": "issue",
