@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from linter import __version__
 from linter.model import Severity
@@ -41,8 +41,16 @@ def output_format(value: str) -> tuple[str, str | None]:
     return name, path or None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors (which quote the arguments) sanitised like every other message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {printable(message)}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="snlint", description=DESCRIPTION, epilog=OTHER_COMMANDS)
+    parser = _Parser(prog="snlint", description=DESCRIPTION, epilog=OTHER_COMMANDS)
     parser.add_argument("--version", action="version", version=f"snlint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

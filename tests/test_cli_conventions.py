@@ -146,3 +146,10 @@ def test_require_exports_from_the_configuration(tmp_path: Path) -> None:
         "", "snlint: no ServiceNow export found (2 file(s) looked at, 2 skipped)\n")  # pom.xml and .snlint.yaml
     shutil.copy(EXAMPLES / "credentials.yaml", tmp_path / "credentials.yaml")
     assert snlint(".", cwd=tmp_path).returncode == 0  # an export with only a warning: nothing fails
+
+
+def test_usage_errors_are_sanitised() -> None:
+    result = snlint("--format", "evil\x1b]0;owned\x07", "examples/", cwd=ROOT)
+    assert result.returncode == 2
+    assert "snlint: error: argument --format/-f: invalid format 'evil\\u001b]0;owned\\u0007'" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
