@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                                description=DESCRIPTION, epilog=OTHER_COMMANDS)
     lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .); - reads standard "
                       "input (with --stdin-filename)")
-    lint.add_argument("--format", "-f", type=output_format, action="append", default=[], metavar="FORMAT[:FILE]",
+    lint.add_argument("--format", "-f", "--output-format", type=output_format, action="append", default=[],
+                      metavar="FORMAT[:FILE]",
                       help=f"{', '.join(REPORT_FORMATS)} (default: text); FORMAT:FILE writes it to FILE; repeatable "
                       "to write several formats in one run")
     lint.add_argument("--stdin-filename", metavar="NAME",

@@ -85,8 +85,8 @@ def test_a_run_that_read_no_export_says_so(tmp_path: Path) -> None:
 def test_several_formats_in_one_run(tmp_path: Path) -> None:
     sarif, junit = tmp_path / "snlint.sarif", tmp_path / "out" / "junit.xml"
     junit.parent.mkdir()
-    result = snlint("--isolated", "--format", f"sarif:{sarif}", "--format", "text", "-f", f"junit:{junit}",
-                    "examples/", cwd=ROOT)
+    result = snlint("--isolated", "--format", f"sarif:{sarif}", "--format", "text",
+                    "--output-format", f"junit:{junit}", "examples/", cwd=ROOT)
     assert result.returncode == 1
     assert result.stdout.startswith("examples/credentials.yaml:42:16: EXO003 warning:")
     assert {r["ruleId"] for r in json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]} == {
@@ -151,5 +151,5 @@ def test_require_exports_from_the_configuration(tmp_path: Path) -> None:
 def test_usage_errors_are_sanitised() -> None:
     result = snlint("--format", "evil\x1b]0;owned\x07", "examples/", cwd=ROOT)
     assert result.returncode == 2
-    assert "snlint: error: argument --format/-f: invalid format 'evil\\u001b]0;owned\\u0007'" in result.stderr
+    assert "snlint: error: argument --format/-f/--output-format: invalid format 'evil\\u001b]0;owned\\u0007'" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
