@@ -151,5 +151,6 @@ def test_require_exports_from_the_configuration(tmp_path: Path) -> None:
 def test_usage_errors_are_sanitised() -> None:
     result = snlint("--format", "evil\x1b]0;owned\x07", "examples/", cwd=ROOT)
     assert result.returncode == 2
-    assert "snlint: error: argument --format/-f/--output-format: invalid format 'evil\\u001b]0;owned\\u0007'" in result.stderr
+    expected = "snlint: error: argument --format/-f/--output-format: invalid format 'evil\\u001b]0;owned\\u0007'"
+    assert expected in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
