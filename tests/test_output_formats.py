@@ -48,12 +48,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 # -- the interface -----------------------------------------------------------------------------------------------
 def test_every_registered_format_renders_a_report_and_is_offered_by_the_cli() -> None:
     report = Report([Finding("EXO004", Severity.WARNING, "cannot verify", Position("a.xml", 2, 3, 2, 9))], files=1)
-    for name in FORMATS:
-        assert renderer(name)(report), name
-    parser_help = cli._parser().format_help()
-    lint_help = next(action for action in cli._parser()._actions if action.dest == "command")
-    assert "lint" in lint_help.choices and parser_help  # type: ignore[operator]
     assert set(FORMATS) == {"text", "json", "sarif", "github", "junit", "gitlab"}
+    for name in FORMATS:
+        assert "EXO004" in renderer(name)(report), name
+        assert cli.output_format(name) == (name, None)
+        assert cli.output_format(f"{name}:out/report") == (name, "out/report")
+    assert ", ".join(FORMATS) in " ".join(snlint("--help").stdout.split())
 
 
 def test_a_new_format_is_one_module_and_one_registry_line(
