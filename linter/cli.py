@@ -10,23 +10,47 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from linter import __version__
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
+from linter.report.escape import printable
 
-COMMANDS = ("lint", "rules", "explain", "inventory")
+if TYPE_CHECKING:
+    from linter.engine import Stdin
+
+COMMANDS = ("lint", "rules", "explain", "inventory", "init")
 INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DESCRIPTION = "Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene."
+OTHER_COMMANDS = (
+    "other commands: snlint rules (all rules), snlint explain RULE, snlint inventory [PATH ...] (the Exchange "
+    "Online wiring), snlint init (a starter .snlint.yaml); 'snlint COMMAND --help' for their options"
+)
+
+
+def output_format(value: str) -> tuple[str, str | None]:
+    """`--format NAME` or `--format NAME:FILE` (the report of that format written to FILE)."""
+    name, colon, path = value.partition(":")
+    if name not in REPORT_FORMATS:
+        raise argparse.ArgumentTypeError(f"invalid format '{value}' (choose from {', '.join(REPORT_FORMATS)}; "
+                                         "NAME:FILE writes that format to FILE)")
+    if colon and not path:
+        raise argparse.ArgumentTypeError(f"'{value}': a file name is missing after ':'")
+    return name, path or None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors (which quote the arguments) sanitised like every other message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {printable(message)}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="snlint",
-        description="Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene.",
-        epilog="Commands: lint (default) [PATH ...], rules, explain RULE, inventory [PATH ...]. "
-        "Run 'snlint COMMAND --help' for a command's options.",
-    )
+    parser = _Parser(prog="snlint", description=DESCRIPTION, epilog=OTHER_COMMANDS)
     parser.add_argument("--version", action="version", version=f"snlint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -46,9 +70,25 @@ def _parser() -> argparse.ArgumentParser:
                          help="color text output (default: auto; honours NO_COLOR and FORCE_COLOR)")
         sub.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
-    lint = commands.add_parser("lint", help="lint files and folders (the default command)")
-    lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    lint.add_argument("--format", "-f", choices=REPORT_FORMATS, default=None)
+    lint = commands.add_parser("lint", help="lint files and folders (the default command)", prog="snlint",
+                               description=DESCRIPTION, epilog=OTHER_COMMANDS)
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .); - reads standard "
+                      "input (with --stdin-filename)")
+    lint.add_argument("--format", "-f", "--output-format", type=output_format, action="append", default=[],
+                      metavar="FORMAT[:FILE]",
+                      help=f"{', '.join(REPORT_FORMATS)} (default: text); FORMAT:FILE writes it to FILE; repeatable "
+                      "to write several formats in one run")
+    lint.add_argument("--stdin-filename", metavar="NAME",
+                      help="lint standard input (PATH -) as the file NAME: its reader, exclusions and repository "
+                      "context are those of NAME")
+    lint.add_argument("--quiet", "-q", action="store_true", help="print the findings only (no summary, no notes)")
+    lint.add_argument("--verbose", "-v", action="store_true",
+                      help="also list on standard error each file that was skipped, with the reason")
+    lint.add_argument("--statistics", action="store_true",
+                      help="print the number of findings per rule instead of the findings (text output)")
+    lint.add_argument("--require-exports", action="store_true",
+                      help="exit 1 when no input file is a ServiceNow export (a path or exclusion that matches "
+                      "nothing)")
     lint.add_argument("--select", action="append", default=[], metavar="RULES",
                       help="only these rule ids or prefixes (comma-separated, repeatable)")
     lint.add_argument("--ignore", action="append", default=[], metavar="RULES",
@@ -71,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text")
     common(inventory)
+
+    init = commands.add_parser("init", help="write a commented starter .snlint.yaml and print the pre-commit and "
+                               "GitHub Actions snippets (never overwrites)")
+    init.add_argument("file", nargs="?", default=".snlint.yaml", metavar="FILE",
+                      help="the configuration file to write (default: .snlint.yaml)")
     return parser
 
 
@@ -90,10 +135,17 @@ def use_color(choice: str, stream: object) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in ("-h", "--help", "--version")):
-        arguments.insert(0, "lint")
+    if not arguments or (arguments[0] not in COMMANDS and arguments[0] != "--version"):
+        arguments.insert(0, "lint")  # `snlint --help` is the lint command's help (it lists the other commands)
+    for stream in (sys.stdout, sys.stderr):  # a last resort: the reporters already escape what cannot be encoded
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     options = parser.parse_args(arguments)
+    if options.command == "init":
+        from linter.init import init
+
+        return init(options.file)
     try:
         return _dispatch(options)
     except BrokenPipeError:
@@ -116,6 +168,8 @@ def _settings(options: argparse.Namespace) -> object:
         updates["ignore"] = tuple(settings.ignore) + _split(options.ignore)
     if getattr(options, "fail_on", None):
         updates["fail_on"] = Severity(options.fail_on)
+    if getattr(options, "require_exports", False):
+        updates["require_exports"] = True
     if options.exclude:
         updates["exclude"] = tuple(settings.exclude) + tuple(options.exclude)
     if options.jobs is not None:
@@ -141,6 +195,11 @@ def emit(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
+def say(message: str) -> None:
+    """A message for people on standard error, sanitised like every human-readable output."""
+    print(f"snlint: {printable(message)}", file=sys.stderr)
+
+
 def _dispatch(options: argparse.Namespace) -> int:
     from linter.discover import Missing
     from linter.ruleset import RuleError
@@ -157,28 +216,72 @@ def _dispatch(options: argparse.Namespace) -> int:
             return command(options, settings)
         return _lint(options, settings)
     except (_UsageError, RuleError) as error:
-        print(f"snlint: error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_ERROR
     except Missing as error:
-        print(f"snlint: error: {error}: no such file or directory", file=sys.stderr)
+        say(f"error: {error}: no such file or directory")
         return EXIT_ERROR
     except OSError as error:
-        print(f"snlint: error: {error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"error: {where}{error.strerror or error}")
         return EXIT_ERROR
+
+
+def _destinations(options: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """Each requested format and where it goes (a file, or None for standard output)."""
+    formats: list[tuple[str, str | None]] = options.format or [("text", None)]
+    targets = [(name, path or options.output) for name, path in formats]
+    seen: set[str | None] = set()
+    for _, target in targets:
+        if target in seen:
+            raise _UsageError(f"two formats would both be written to {target or 'standard output'}; give each "
+                              "format its own file (--format NAME:FILE)")
+        seen.add(target)
+    return targets
+
+
+def _stdin(options: argparse.Namespace, limit: int) -> Stdin | None:
+    """Standard input, when it is to be linted (PATH -): kept up to one byte over the size limit, the rest
+    counted (so the reader refuses it, SN002, with its real size) and drained (the writer is not cut off)."""
+    from linter.engine import Stdin
+
+    if "-" not in options.paths:
+        if options.stdin_filename:
+            raise _UsageError("--stdin-filename needs the path - (standard input)")
+        return None
+    if options.paths != ["-"]:
+        raise _UsageError("the path - (standard input) cannot be combined with other paths")
+    if not options.stdin_filename:
+        raise _UsageError("reading standard input (-) needs --stdin-filename NAME (its name picks the reader and "
+                          "the repository context)")
+    if not hasattr(os, "memfd_create"):
+        raise _UsageError("reading standard input needs an in-memory file (Linux); snlint never writes it to disk")
+    data = sys.stdin.buffer.read(limit + 1)
+    size = len(data)
+    while chunk := sys.stdin.buffer.read(1 << 20):
+        size += len(chunk)
+    return Stdin(options.stdin_filename, data, size)
 
 
 def _lint(options: argparse.Namespace, settings: object) -> int:
+    from dataclasses import replace
+
+    from linter.context import repository_root
     from linter.engine import run
+    from linter.report import Report, Skipped, renderer
     from linter.settings import Settings
 
     assert isinstance(settings, Settings)
-    result = run(options.paths, settings, use_context=not options.no_context, debug=options.debug)
+    destinations = _destinations(options)
+    stdin = _stdin(options, settings.max_file_size)
+    paths = [] if stdin else options.paths
+    result = run(paths, settings, use_context=not options.no_context, debug=options.debug, stdin=stdin)
     findings = result.findings
     if options.write_baseline:
         from linter.baseline import write_baseline
 
         count = write_baseline(options.write_baseline, findings)
-        print(f"snlint: wrote {count} finding(s) to baseline {options.write_baseline}", file=sys.stderr)
+        say(f"wrote {count} finding(s) to baseline {options.write_baseline}")
         return EXIT_ERROR if result.internal_error else EXIT_OK
     if options.baseline:
         from linter.baseline import BaselineError, filter_baseline
@@ -187,37 +290,43 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
             findings, stale = filter_baseline(options.baseline, findings, result.scope)
         except BaselineError as error:
             raise _UsageError(str(error)) from error
-        if stale:
-            print(f"snlint: {stale} baseline entr{'y' if stale == 1 else 'ies'} no longer match a finding "
-                  f"(refresh with --write-baseline)", file=sys.stderr)
-    fmt = options.format or "text"
-    stream = sys.stdout if not options.output else None
-    if fmt == "text":
-        from linter.report import text
+        if stale and not options.quiet:
+            say(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer match a finding "
+                "(refresh with --write-baseline)")
+    rules = {rule_id: replace(rule, severity=settings.severity.get(rule_id, rule.severity))
+             for rule_id, rule in result.rules.items()}
+    report = Report(
+        findings=findings,
+        files=result.files,
+        looked_at=result.looked_at,
+        skipped=tuple(Skipped(path, reason) for path, reason in result.skipped),
+        rules=rules,
+        root=settings.root if settings.config_path else (repository_root() or settings.root),
+        fail_on=settings.fail_on,
+        secret_fields=result.secret_fields,
+        internal_error=result.internal_error,
+        quiet=options.quiet,
+    )
+    for name, target in destinations:
+        if name == "text" and options.statistics:
+            from linter.report.text import statistics
 
-        report = text.render(findings, result.files, color=use_color(options.color, stream))
-    elif fmt == "json":
-        from linter.report import json as json_report
-
-        report = json_report.render(findings, result.files)
-    elif fmt == "sarif":
-        from linter.context import repository_root
-        from linter.report import sarif
-
-        root = settings.root if settings.config_path else (repository_root() or settings.root)
-        report = sarif.render(findings, result.rules, root)
-    elif fmt == "github":
-        from linter.report import github
-
-        report = github.render(findings)
-    else:
-        from linter.report import junit
-
-        report = junit.render(findings, result.files)
-    emit(report, options.output)
+            emit(statistics(report), target)
+            continue
+        color = name == "text" and use_color(options.color, None if target else sys.stdout)
+        emit(renderer(name)(replace(report, color=color)), target)
+    if options.verbose:
+        for skipped in report.skipped:
+            say(f"{skipped.path}: skipped: {skipped.reason}")
+    no_export = result.files == 0
+    human = any(name == "text" for name, _ in destinations)  # machine formats carry it in their summary
+    if no_export and (settings.require_exports or (human and not options.quiet)):
+        say(f"no ServiceNow export found ({result.looked_at} file(s) looked at, {len(result.skipped)} skipped)")
     if result.internal_error:
         return EXIT_ERROR
-    failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
+    if no_export and settings.require_exports:
+        return EXIT_FINDINGS
+    failing = [item for item in findings if report.failing(item)]
     return EXIT_FINDINGS if failing else EXIT_OK
 
 

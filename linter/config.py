@@ -412,6 +412,7 @@ def _settings(document: _Document) -> Settings:
         per_path_ignores={glob: _rules(rules) for glob, rules in data.get("per-path-ignores", {}).items()},
         severity={rule.upper(): Severity(level) for rule, level in data.get("severity", {}).items()},
         fail_on=Severity(data.get("fail-on", defaults.fail_on.value)),
+        require_exports=data.get("require-exports", defaults.require_exports),
         exclude=_strings(data.get("exclude", ())),
         oauth_fields=_strings(identity.get("oauth-fields", defaults.oauth_fields)),
         equivalent_domains=tuple(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
-from linter.discover import XML, Input, discover
+from linter.discover import XML, Input, discover, display, excluded, kind_of
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.redact import redact
@@ -32,12 +32,24 @@ class Run:
     """What a run found: the reported findings, the files read, and whether snlint itself failed."""
 
     findings: list[Finding] = field(default_factory=list)
-    files: int = 0
+    files: int = 0  # ServiceNow exports read (or files that could not be read)
     internal_error: bool = False
     bundle: Bundle | None = None
     context: checks.Context | None = None
     rules: dict[str, Rule] = field(default_factory=dict)
     scope: list[str] | None = None  # the files linted when files were named (anything else read was context)
+    looked_at: int = 0  # input files considered (exports or not)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): inputs that are not exports
+    secret_fields: frozenset[str] = frozenset()  # every secret field name (of every rule, run or not)
+
+
+@dataclass(frozen=True)
+class Stdin:
+    """Standard input to lint as the file `name`: its first bytes (up to one over the size limit) and its size."""
+
+    name: str
+    data: bytes
+    size: int
 
 
 def load_rules(settings: Settings) -> dict[str, Rule]:
@@ -83,19 +95,36 @@ def make_profile(settings: Settings) -> Profile:
     )
 
 
-def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadResult:
-    """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding."""
-    result = _read_file(item, options, debug)
+def read_file(item: Input, options: ReadOptions, debug: bool = False, data: Stdin | None = None) -> ReadResult:
+    """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding.
+
+    `data`, when given, is the file's content (standard input): it is read from memory, never written to disk."""
+    result = _read_file(item, options, debug, data)
     redact(result.records, options.secret_fields)
     return result
 
 
-def _read_file(item: Input, options: ReadOptions, debug: bool) -> ReadResult:
+def _memory_fd(data: bytes, size: int) -> int:
+    """An anonymous in-memory file holding `data` (the readers read a file descriptor with pread), `size` bytes
+    long: input beyond the size limit is counted, not kept, and the file's size says how large it was."""
+    fd = os.memfd_create("snlint-stdin", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.ftruncate(fd, max(size, len(data)))  # sparse: no memory for the part that was not kept
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_file(item: Input, options: ReadOptions, debug: bool, data: Stdin | None = None) -> ReadResult:
     path = item.path
     try:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(path, flags)
+            fd = os.open(path, flags) if data is None else _memory_fd(data.data, data.size)
         except OSError as error:
             return _problem(unparseable(f"cannot read file: {error.strerror or error}", Position(path, 1, 1)))
         try:
@@ -177,8 +206,17 @@ def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug:
         return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
 
 
-def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debug: bool = False) -> Run:
-    """Lint `paths` (files or folders); findings are filtered and graded by `settings`."""
+def run(
+    paths: Sequence[str],
+    settings: Settings,
+    use_context: bool = True,
+    debug: bool = False,
+    stdin: Stdin | None = None,
+) -> Run:
+    """Lint `paths` (files or folders); findings are filtered and graded by `settings`.
+
+    `stdin`: standard input linted as if it were the file it names (named explicitly), with the repository's
+    other exports as context; the file of that name on disk, if any, is not read."""
     rules = load_rules(settings)
     policy.check_selectors(rules, settings)
     active = policy.active_rules(rules, settings)
@@ -190,14 +228,23 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules),
     )
-    inputs = discover(paths or ["."], settings.exclude)
+    if stdin is None:
+        inputs = discover(paths or ["."], settings.exclude)
+        results = read_all(inputs, options, settings.jobs, debug)
+    else:
+        name = stdin.name
+        inputs = [] if excluded(name, settings.exclude) else [Input(display(name), kind_of(name), explicit=True)]
+        results = [read_file(item, options, debug, stdin) for item in inputs]
     given = {item.path for item in inputs}
     reported: list[Finding] = []
     records: list[Record] = []
     ignores: list[InlineIgnore] = []
     exports = 0  # files that are ServiceNow exports (or could not be read): what the summary counts
-    for result in read_all(inputs, options, settings.jobs, debug):
+    skipped: list[tuple[str, str]] = []
+    for item, result in zip(inputs, results, strict=True):
         exports += result.is_export
+        if not result.is_export:
+            skipped.append((item.path, result.reason or "not a ServiceNow export"))
         records.extend(result.records)
         ignores.extend(result.ignores)
         reported.extend(result.findings)
@@ -237,7 +284,7 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         reported.extend(found)
     findings = policy.apply(_unique(reported), active, settings, ignores, whole_run=not named)
     scope = sorted(given) if named else None
-    return Run(findings, exports, internal, bundle, context, active, scope)
+    return Run(findings, exports, internal, bundle, context, active, scope, len(inputs), skipped, options.secret_fields)
 
 
 def _touches(finding: Finding, given: set[str], named_ids: set[str]) -> bool:

@@ -470,7 +470,7 @@ def command(options: argparse.Namespace, settings: object) -> int:
     emit(report, options.output)
     if fmt == "mermaid":  # the other formats list the inputs that could not be read; a diagram cannot
         for problem in inventory.problems:
-            print(f"snlint: {problem.position}: {problem.rule}: {problem.message}", file=sys.stderr)
+            print(printable(f"snlint: {problem.position}: {problem.rule}: {problem.message}"), file=sys.stderr)
         from linter.report.inventory_mermaid import over_limits
 
         if too_large := over_limits(report):

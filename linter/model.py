@@ -29,6 +29,15 @@ class Position:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
+    @property
+    def end(self) -> tuple[int, int] | None:
+        """Where the text ends (line, exclusive column), when it is known and not before the start."""
+        if self.end_line < self.line or self.end_column <= 0:
+            return None
+        if self.end_line == self.line and self.end_column < self.column:
+            return None
+        return self.end_line, self.end_column
+
 
 class SecretForm(str, Enum):
     """What a secret field held, once its value is gone (linter/redact.py): all any rule may know of a secret."""

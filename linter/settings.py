@@ -23,6 +23,7 @@ class Settings:
     per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> rule ids or prefixes
     severity: dict[str, Severity] = field(default_factory=dict)  # rule id -> severity override
     fail_on: Severity = Severity.ERROR
+    require_exports: bool = False  # a run that reads no ServiceNow export fails (exit 1)
     exclude: tuple[str, ...] = ()  # globs, also for files given explicitly
     oauth_fields: tuple[str, ...] = ("u_authorized_as",)
     equivalent_domains: tuple[tuple[str, ...], ...] = ()  # groups of domains of one tenant

@@ -29,7 +29,7 @@ def test_color_always_uses_ansi_and_never_does_not() -> None:
 def test_json_report_contract() -> None:
     report = snlint_json("--no-context", ".", cwd=MISMATCH)
     assert report["version"] == 1 and report["tool"]["name"] == "snlint"
-    assert report["summary"] == {"files": 1, "errors": 1, "warnings": 0, "infos": 0}
+    assert report["summary"] == {"files": 1, "looked_at": 1, "skipped": 0, "errors": 1, "warnings": 0, "infos": 0}
     (finding,) = report["findings"]
     assert set(finding) == {
         "rule", "severity", "path", "line", "column", "end_line", "end_column", "message", "related", "fingerprint"

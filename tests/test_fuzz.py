@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from linter.engine import run
 from linter.model import Finding, Position
+from linter.report import Report
 from linter.report import json as json_report
 from linter.report import text as text_report
 from linter.settings import Settings
@@ -181,8 +182,9 @@ def check_run(root: Path) -> list[Finding]:
             _inside(item.position, root, cache)
             for other in item.related:
                 _inside(other.position, root, cache)
-        json_report.render(result.findings, result.files)
-        text_report.render(result.findings, result.files)
+        report = Report(result.findings, result.files)
+        json_report.render(report)
+        text_report.render(report)
     finally:
         os.chdir(previous)
     assert not result.internal_error

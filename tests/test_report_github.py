@@ -8,7 +8,7 @@ import re
 from conftest import ROOT, snlint
 
 from linter.model import Finding, Position, Related, Severity
-from linter.report import github
+from linter.report import Report, github
 
 UPDATE_SET = "examples/update-sets/exchange_online_setup.xml"
 COMMAND = re.compile(r"^::(error|warning|notice) ((?:[A-Za-z]+=[^,:]*,?)+)::(.*)$")
@@ -75,7 +75,7 @@ def test_hostile_paths_and_messages_round_trip() -> None:
         Position(path, 4, 2, 4, 9),
         related=(Related(Position("other.xml", 1, 1), "the other\rside"),),
     )
-    line = github.render([finding])
+    line = github.render(Report([finding]))
     assert line.endswith("\n") and line.count("\n") == 1
     kind, properties, message = parse(line.rstrip("\n"))
     assert kind == "notice"
@@ -84,5 +84,5 @@ def test_hostile_paths_and_messages_round_trip() -> None:
 
 
 def test_unknown_end_is_left_out() -> None:
-    line = github.command(Finding("SN001", Severity.ERROR, "unreadable", Position("a.xml", 1, 1)))
+    line = github.command(Finding("SN001", Severity.ERROR, "unreadable", Position("a.xml", 1, 1)), Report([]))
     assert line == "::error file=a.xml,line=1,col=1,title=SN001::unreadable"

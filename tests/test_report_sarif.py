@@ -12,7 +12,7 @@ from conftest import ROOT, SHARED, snlint
 
 from linter import __version__
 from linter.model import Finding, Position, Related, Severity
-from linter.report import fingerprint, sarif
+from linter.report import Report, fingerprint, sarif
 from linter.ruleset import builtin_rules
 
 SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
@@ -167,8 +167,7 @@ def test_locator_outside_the_root_and_regions_without_an_end(tmp_path: Path) -> 
     assert locator.artifact(str(outside)) == {"uri": outside.as_uri()}
     finding = Finding("EXO004", Severity.WARNING, "cannot verify", Position(str(outside), 3, 5),
                       related=(Related(Position(str(root / "x.xml"), 7, 1, 7, 9), "other side"),), key="k")
-    log = sarif.document([finding], builtin_rules(), str(root))
-    validate(log)
+    log = sarif.document(Report([finding], rules=builtin_rules(), root=str(root)))
     [result] = log["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 5}
     assert result["relatedLocations"][0]["physicalLocation"] == {
@@ -177,6 +176,7 @@ def test_locator_outside_the_root_and_regions_without_an_end(tmp_path: Path) -> 
     }
     assert result["level"] == "warning"
     assert result["partialFingerprints"]["snlint/v1"] == fingerprint(finding)
+    validate(log)  # content first, the schema last
 
 
 CANARY = "Canary-Pa55w0rd-7f3e9d"

@@ -35,6 +35,7 @@ class ReadResult:
     records: list[Record] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     is_export: bool = True  # False: the file is not a ServiceNow export (skipped without a finding)
+    reason: str = ""  # why it is not an export (shown by --verbose)
     ignores: list[InlineIgnore] = field(default_factory=list)
 
 

@@ -429,7 +429,7 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
 
 def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool) -> ReadResult:
     """A file whose root is not an export is skipped; a nesting bomb at its start is still refused."""
-    result = ReadResult(is_export=False)
+    result = ReadResult(is_export=False, reason=f"XML root element <{_sniff_root(head)}> is not a ServiceNow export")
     parser = ParserCreate("UTF-8")
     depth = 0
 

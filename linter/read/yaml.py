@@ -83,7 +83,7 @@ def read_yaml(path: str, options: ReadOptions, fd: int, size: int, explicit: boo
         _refuse_alias_bomb(path, text)
         form = _sniff(path, text, options.tables)
         if form is None:
-            return ReadResult(is_export=False)
+            return ReadResult(is_export=False, reason="names no ServiceNow table a rule reads: not a credential export")
         return _load(path, text, options)
     except InputProblem as problem:
         return ReadResult(findings=[problem.finding()])
@@ -242,7 +242,7 @@ def _load(path: str, text: str, options: ReadOptions) -> ReadResult:
         raise unparseable(message, where) from error
     form = _form(data, options.tables)
     if form is None:  # the sniffing guessed wrong (e.g. a table name at the start of a line inside a value)
-        return ReadResult(is_export=False)
+        return ReadResult(is_export=False, reason="not shaped like a credential export (no table of records)")
     export = _Export(path, text, options, data, locate, detail)
     result = ReadResult(records=export.records(form), findings=export.validate())
     if not path.lower().endswith(".json") and "snlint:" in text:

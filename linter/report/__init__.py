@@ -1,21 +1,114 @@
-"""Reporters: findings in, text out. They never compute (the run did) and never print a secret value."""
+"""Reporters: one `Report` in, text out. They never compute (the run did) and never print a secret value.
+
+Every format is one module with `render(report: Report) -> str`, registered in `FORMATS` by name (one line);
+the command line offers exactly the registered formats. Modules are imported only when their format is used.
+"""
 
 from __future__ import annotations
 
-from linter.model import Finding
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+from linter.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from linter.ruleset import Rule
+
+FORMATS: dict[str, str] = {  # format name -> module holding its render(report)
+    "text": "linter.report.text",
+    "json": "linter.report.json",
+    "sarif": "linter.report.sarif",
+    "github": "linter.report.github",
+    "junit": "linter.report.junit",
+    "gitlab": "linter.report.gitlab",
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the run looked at and did not lint, and why (shown by --verbose, counted in summaries)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a format may show about one run."""
+
+    findings: Sequence[Finding]  # sorted (path, line, column, rule), policy and baseline applied
+    files: int = 0  # ServiceNow exports read (or files that could not be read: SN001 / SN002)
+    looked_at: int = 0  # every input file the run considered
+    skipped: Sequence[Skipped] = ()  # inputs that are not ServiceNow exports
+    rules: Mapping[str, Rule] = field(default_factory=dict)  # the active rules
+    root: str = "."  # repository root: SARIF, GitHub and GitLab paths are relative to it
+    fail_on: Severity = Severity.ERROR  # findings at or above it fail the run (and a JUnit test case)
+    color: bool = False
+    secret_fields: frozenset[str] = frozenset()  # field names whose source lines are never shown
+    internal_error: bool = False  # snlint itself failed somewhere (SN000)
+    quiet: bool = False  # findings only: human formats leave out their summary
+
+    def failing(self, item: Finding) -> bool:
+        return item.severity.rank >= self.fail_on.rank
+
+    def relative(self, path: str) -> str | None:
+        """`path` relative to the root with `/` separators, or None when it is outside the root."""
+        return relative(path, self.root)
+
+
+def renderer(name: str) -> Callable[[Report], str]:
+    render: Callable[[Report], str] = import_module(FORMATS[name]).render
+    return render
+
+
+def relative(path: str, root: str) -> str | None:
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, os.path.abspath(root or "."))
+    except ValueError:  # another drive (Windows)
+        return None
+    parts = PurePosixPath(rel.replace(os.sep, "/")).parts
+    if not parts or parts[0] == "..":
+        return None
+    return "/".join(parts)
 
 
 def fingerprint(finding: Finding) -> str:
     """A line-independent identity of a finding: the rule and the records and fields involved, hashed."""
     import hashlib
 
-    return hashlib.sha256(f"{finding.rule}\x00{finding.key}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{finding.rule}\x00{finding.key}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def summary_counts(findings: list[Finding]) -> dict[str, int]:
+def summary_counts(findings: Sequence[Finding]) -> dict[str, int]:
     counts = {"errors": 0, "warnings": 0, "infos": 0}
     for item in findings:
         counts[f"{item.severity.value}s"] += 1
     return counts
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """The run summary machine formats carry: counts of findings and of files read, looked at and skipped."""
+    return {
+        "files": report.files,
+        "looked_at": report.looked_at,
+        "skipped": len(report.skipped),
+        **summary_counts(report.findings),
+    }
+
+
+def utf8_data(data: Any) -> Any:
+    """A JSON-ready document with every string made encodable as UTF-8 (`escape.utf8_safe`)."""
+    from linter.report.escape import utf8_safe
+
+    if isinstance(data, str):
+        return utf8_safe(data)
+    if isinstance(data, dict):
+        return {utf8_safe(key): utf8_data(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [utf8_data(value) for value in data]
+    return data

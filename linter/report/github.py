@@ -1,11 +1,14 @@
 """The GitHub Actions report: one `::error` / `::warning` / `::notice` workflow command per finding, which
-GitHub shows as an annotation on the line (related locations become `note:` lines of the message)."""
+GitHub shows as an annotation on the line (related locations become `note:` lines of the message).
+
+Paths are relative to the repository root, as GitHub resolves them (and as SARIF writes them); a file outside
+the root keeps the path it was given."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from linter.model import Finding, Severity
+from linter.report import Report
+from linter.report.escape import utf8_safe
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -20,20 +23,19 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(item: Finding) -> str:
+def command(item: Finding, report: Report) -> str:
     position = item.position
-    properties = [("file", position.path), ("line", str(position.line)), ("col", str(position.column))]
-    if position.end_line >= position.line > 0:
-        properties.append(("endLine", str(position.end_line)))
-        if position.end_column > 0:
-            properties.append(("endColumn", str(position.end_column)))
+    path = report.relative(position.path) or position.path
+    properties = [("file", path), ("line", str(position.line)), ("col", str(position.column))]
+    if end := position.end:
+        properties += [("endLine", str(end[0])), ("endColumn", str(end[1]))]
     properties.append(("title", item.rule))
-    notes = [f"note: {other.position}: {other.message}" for other in item.related]
+    notes = [f"note: {report.relative(other.position.path) or other.position.path}:{other.position.line}:"
+             f"{other.position.column}: {other.message}" for other in item.related]
     message = "\n".join([item.message, *notes])
     joined = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
-    return f"::{COMMANDS[item.severity]} {joined}::{escape_data(message)}"
+    return utf8_safe(f"::{COMMANDS[item.severity]} {joined}::{escape_data(message)}")
 
 
-def render(findings: Iterable[Finding]) -> str:
-    lines = [command(item) for item in findings]
-    return "".join(line + "\n" for line in lines)
+def render(report: Report) -> str:
+    return "".join(command(item, report) + "\n" for item in report.findings)

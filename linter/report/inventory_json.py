@@ -13,6 +13,7 @@ from linter.inventory import (
     VerdictRow,
 )
 from linter.model import Position
+from linter.report import utf8_data
 
 VERSION = 1
 
@@ -153,4 +154,4 @@ def render(inventory: Inventory) -> str:
         ],
         "summary": {"files": inventory.files, **inventory.counts(), "verdicts": inventory.verdict_counts()},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(utf8_data(document), indent=2, ensure_ascii=False) + "\n"

@@ -1,6 +1,6 @@
 """The inventory as GitHub-flavoured Markdown: tables a CI job can post as a pull-request comment or job summary,
-followed by the Mermaid flowchart (GitHub renders it). Values from exports are code spans or escaped text, so a
-name can neither break a table nor inject markup."""
+followed by the Mermaid flowchart (GitHub renders it). Values from exports are always code spans, so a name can
+neither break a table, inject markup, mention people (`@octocat`, `@org/team`) nor make a link."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def code(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Escaped text for a table cell."""
+    """Escaped text for a table cell: snlint's own words only. Text from an input always goes in a code span
+    (`code`), the one place where GitHub neither mentions people (`@octocat`) nor makes links (`https://...`,
+    `user@example.com`)."""
     return _SPECIAL.sub(r"\\\1", printable(text).replace("&", "&amp;")) if text else NONE
 
 
@@ -130,7 +132,7 @@ def render(inventory: Inventory) -> str:
     out += _summary(inventory)
     if inventory.problems:
         out += ["", "### Inputs that could not be read", ""]
-        out += [f"- {where(item.position)} {item.rule}: {plain(item.message)}" for item in inventory.problems]
+        out += [f"- {where(item.position)} {item.rule}: {code(item.message)}" for item in inventory.problems]
     if not inventory.aliases:
         return "\n".join(out) + "\n"
 
@@ -212,15 +214,15 @@ def render(inventory: Inventory) -> str:
     for entry in inventory.aliases:
         alias = code(entry.alias.id or entry.alias.name)
         for other in entry.other:
-            others.append([alias, f"{code(other.name)} ({plain(other.table)})", "other credential, "
+            others.append([alias, f"{code(other.name)} ({code(other.table)})", "other credential, "
                            + ("active" if other.active else "inactive"), where(other.position)])
         for deleted in entry.deleted:
-            others.append([alias, f"{code(deleted.name)} ({plain(deleted.table)})",
+            others.append([alias, f"{code(deleted.name)} ({code(deleted.table)})",
                            f"deleted in the inputs (bound by {plain(deleted.bound_by)})", where(deleted.position)])
         for unresolved in entry.unresolved:
             state = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
-            others.append([alias, f"{code(unresolved.name)} ({plain(unresolved.table)})",
-                           f"{plain(unresolved.field)} {code(unresolved.target)}: {state} (CRD001)",
+            others.append([alias, f"{code(unresolved.name)} ({code(unresolved.table)})",
+                           f"{code(unresolved.field)} {code(unresolved.target)}: {state} (CRD001)",
                            where(unresolved.position)])
     if others:
         out += ["", "### Other, deleted and unresolved records", ""]

@@ -6,19 +6,20 @@ import json
 
 from linter import __version__
 from linter.model import Finding
-from linter.report import fingerprint, summary_counts
+from linter.report import Report, fingerprint, summary, utf8_data
 
 
 def finding_data(item: Finding) -> dict[str, object]:
     position = item.position
+    end_line, end_column = position.end or (position.line, position.column)
     return {
         "rule": item.rule,
         "severity": item.severity.value,
         "path": position.path,
         "line": position.line,
         "column": position.column,
-        "end_line": position.end_line or position.line,
-        "end_column": position.end_column or position.column,
+        "end_line": end_line,
+        "end_column": end_column,
         "message": item.message,
         "related": [
             {
@@ -33,11 +34,11 @@ def finding_data(item: Finding) -> dict[str, object]:
     }
 
 
-def render(findings: list[Finding], files: int) -> str:
+def render(report: Report) -> str:
     document = {
         "version": 1,
         "tool": {"name": "snlint", "version": __version__},
-        "findings": [finding_data(item) for item in findings],
-        "summary": {"files": files, **summary_counts(findings)},
+        "findings": [finding_data(item) for item in report.findings],
+        "summary": summary(report),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(utf8_data(document), indent=2, ensure_ascii=False) + "\n"

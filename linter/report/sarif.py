@@ -1,22 +1,26 @@
 """The SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers (valid against the OASIS schema).
 
-Paths are written relative to the run's root (`settings.root`) under the `%SRCROOT%` base id, with `/`
+Paths are written relative to the repository root (`Report.root`) under the `%SRCROOT%` base id, with `/`
 separators and percent-encoding; a file outside the root gets an absolute `file://` URI instead. Columns count
 Unicode code points, and end columns are exclusive, as SARIF and snlint's positions both define them.
+
+`level` is the finding's effective severity (configuration applied), and each rule's `defaultConfiguration` the
+rule's; `invocations[0].executionSuccessful` is false when snlint itself failed, and each internal error (SN000)
+is also a `toolExecutionNotification`. `runs[0].properties` carries the files read, looked at and skipped.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Finding, Position, Severity
-from linter.report import fingerprint
+from linter.report import Report, fingerprint, relative, summary, utf8_data
 from linter.ruleset import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -39,25 +43,16 @@ class Locator:
         return {SRCROOT: {"uri": uri if uri.endswith("/") else uri + "/"}}
 
     def artifact(self, path: str) -> dict[str, Any]:
-        absolute = os.path.abspath(path)
-        try:
-            relative = os.path.relpath(absolute, self.root)
-        except ValueError:  # another drive (Windows)
-            relative = ""
-        parts = PurePosixPath(relative.replace(os.sep, "/")).parts if relative else ()
-        if not parts or parts[0] == "..":
-            return {"uri": Path(absolute).as_uri()}
-        return {"uri": quote("/".join(parts), safe="/"), "uriBaseId": SRCROOT}
+        inside = relative(path, self.root)
+        if inside is None:
+            return {"uri": Path(os.path.abspath(path)).as_uri()}
+        return {"uri": quote(os.fsencode(inside), safe="/"), "uriBaseId": SRCROOT}  # a file name's raw bytes
 
 
 def _region(position: Position) -> dict[str, int]:
     region = {"startLine": max(1, position.line), "startColumn": max(1, position.column)}
-    if position.end_line >= region["startLine"]:
-        region["endLine"] = position.end_line
-        if position.end_column > 0 and (
-            position.end_line > position.line or position.end_column >= region["startColumn"]
-        ):
-            region["endColumn"] = position.end_column
+    if end := position.end:
+        region["endLine"], region["endColumn"] = end
     return region
 
 
@@ -106,10 +101,28 @@ def _result(item: Finding, index: int | None, locator: Locator) -> dict[str, Any
     return result
 
 
-def document(findings: Iterable[Finding], rules: Mapping[str, Rule], root: str = ".") -> dict[str, Any]:
+def _notification(item: Finding, locator: Locator) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": item.message},
+        "locations": [{"physicalLocation": _physical(item.position, locator)}],
+        "descriptor": {"id": item.rule},
+    }
+
+
+def _invocation(report: Report, findings: Iterable[Finding], locator: Locator) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": not report.internal_error}
+    internal = [_notification(item, locator) for item in findings if item.rule == "SN000"]
+    if internal:
+        invocation["toolExecutionNotifications"] = internal
+    return invocation
+
+
+def document(report: Report) -> dict[str, Any]:
     """The SARIF log as a dictionary: one run, one rule entry per active rule, one result per finding."""
-    locator = Locator(root)
-    ordered = sorted(rules.values(), key=lambda rule: rule.id)
+    locator = Locator(report.root)
+    findings = report.findings
+    ordered = sorted(report.rules.values(), key=lambda rule: rule.id)
     indexes = {rule.id: number for number, rule in enumerate(ordered)}
     return {
         "$schema": SCHEMA_URI,
@@ -125,13 +138,15 @@ def document(findings: Iterable[Finding], rules: Mapping[str, Rule], root: str =
                         "rules": [_descriptor(rule) for rule in ordered],
                     }
                 },
+                "invocations": [_invocation(report, findings, locator)],
                 "originalUriBaseIds": locator.base(),
                 "columnKind": "unicodeCodePoints",
                 "results": [_result(item, indexes.get(item.rule), locator) for item in findings],
+                "properties": {"summary": summary(report)},
             }
         ],
     }
 
 
-def render(findings: Iterable[Finding], rules: Mapping[str, Rule], root: str = ".") -> str:
-    return json.dumps(document(findings, rules, root), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report) -> str:
+    return json.dumps(utf8_data(document(report)), indent=2, ensure_ascii=False) + "\n"

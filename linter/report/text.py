@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from linter.model import Finding, Severity
-from linter.report import summary_counts
+from linter.report import Report, summary_counts
 from linter.report.escape import printable
 
 _SECRETISH = re.compile(r"(?i)pass|secret|token|key|cred|pin|\ufdde")
@@ -40,8 +40,8 @@ class Style:
 COLORS = {Severity.ERROR: ("1", "31"), Severity.WARNING: ("1", "33"), Severity.INFO: ("1", "36")}
 
 
-def _excerpt(path: str, line: int, cache: dict[str, list[str] | None]) -> str | None:
-    """The source line, when it is short and holds nothing that looks secret (else None)."""
+def _excerpt(path: str, line: int, cache: dict[str, list[str] | None], secrets: Iterable[str]) -> str | None:
+    """The source line, when it is short and holds nothing that looks secret nor names a secret field."""
     if path not in cache:
         try:
             if not os.path.isfile(path) or os.path.getsize(path) > MAX_FILE:  # never open a FIFO or device
@@ -57,33 +57,57 @@ def _excerpt(path: str, line: int, cache: dict[str, list[str] | None]) -> str | 
     text = lines[line - 1].rstrip("\r").lstrip("\ufeff")
     if len(text) > MAX_EXCERPT or _SECRETISH.search(text) or _CONTROL.search(text) or not _ONE_FIELD.fullmatch(text):
         return None
+    lowered = text.lower()
+    if any(name in lowered for name in secrets):  # a configured `secret-fields` name, whatever it is called
+        return None
     return text
 
 
-def render(findings: Iterable[Finding], files: int, color: bool = False, excerpts: bool = True) -> str:
-    style = Style(color)
+def finding_lines(item: Finding, style: Style, excerpt: str | None) -> list[str]:
+    """One finding: its `path:line:col: RULE severity: message` line, the source excerpt, its notes."""
+    where = style(printable(str(item.position)), "1")
+    severity = style(item.severity.value, *COLORS[item.severity])
+    out = [f"{where}: {style(item.rule, '1')} {severity}: {printable(item.message)}"]
+    if excerpt is not None:
+        end = item.position.end
+        width = end[1] - item.position.column if end and end[0] == item.position.line else 1
+        out.append(f"    {excerpt}")
+        out.append("    " + " " * (item.position.column - 1) + style("^" + "~" * (max(1, width) - 1), "32"))
+    for other in item.related:
+        out.append(f"    {style('note', '1', '36')}: {printable(str(other.position))}: {printable(other.message)}")
+    return out
+
+
+def render(report: Report) -> str:
+    style = Style(report.color)
     out: list[str] = []
     cache: dict[str, list[str] | None] = {}
-    items = list(findings)
-    for item in items:
-        where = style(printable(str(item.position)), "1")
-        severity = style(item.severity.value, *COLORS[item.severity])
-        out.append(f"{where}: {style(item.rule, '1')} {severity}: {printable(item.message)}")
-        if excerpts and not item.sensitive:
-            text = _excerpt(item.position.path, item.position.line, cache)
-            if text is not None:
-                width = max(1, (item.position.end_column - item.position.column)
-                            if item.position.end_line == item.position.line else 1)
-                out.append(f"    {text}")
-                out.append("    " + " " * (item.position.column - 1) + style("^" + "~" * (width - 1), "32"))
-        for other in item.related:
-            out.append(f"    {style('note', '1', '36')}: {printable(str(other.position))}: {printable(other.message)}")
-    counts = summary_counts(items)
-    if items:
+    secrets = sorted({name.lower() for name in report.secret_fields})
+    for item in report.findings:
+        excerpt = None if item.sensitive else _excerpt(item.position.path, item.position.line, cache, secrets)
+        out += finding_lines(item, style, excerpt)
+    counts = summary_counts(report.findings)
+    if report.quiet:
+        pass  # findings only
+    elif report.findings:
         parts = [f"{counts['errors']} error(s)", f"{counts['warnings']} warning(s)"]
         if counts["infos"]:
             parts.append(f"{counts['infos']} info(s)")
-        out.append(f"Found {', '.join(parts)} in {files} file(s).")
+        out.append(f"Found {', '.join(parts)} in {report.files} file(s).")
     else:
-        out.append(style(f"No problems found in {files} file(s).", "32"))
-    return "\n".join(out) + "\n"
+        out.append(style(f"No problems found in {report.files} file(s).", "32"))
+    return "".join(line + "\n" for line in out)
+
+
+def statistics(report: Report) -> str:
+    """`--statistics`: the number of findings per rule, most frequent first (as `ruff --statistics`)."""
+    from collections import Counter
+
+    counts = Counter(item.rule for item in report.findings)
+    severities = {item.rule: item.severity.value for item in report.findings}
+    names = {rule_id: rule.name for rule_id, rule in report.rules.items()}
+    width = max((len(str(count)) for count in counts.values()), default=1)
+    return "".join(
+        f"{count:>{width}}\t{rule}\t{severities[rule]}\t{names.get(rule, '')}\n"
+        for rule, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    )
