@@ -1,9 +1,10 @@
 """Microsoft identities: parse a recorded user (UPN, DOMAIN\\user, .\\user, bare name, JWT claims) and grade a pair.
 
 Grading follows exchange-online-spoke.md section 5: UPNs compare after Unicode NFC, trimming and lower-casing;
-names equal only under full case folding or compatibility normalisation (long s, sharp s, the fi ligature, fullwidth letters) are
-look-alikes, never silently the same account; the same local part under related domains may be one account (a
-warning), configured domain equivalences settle it; a Mailbox user that is not UPN-shaped cannot be compared.
+names equal only under full case folding or compatibility normalisation (long s, sharp s, the fi ligature,
+fullwidth letters) are look-alikes, never silently the same account; the same local part under related domains
+may be one account (a warning), configured domain equivalences settle it; a Mailbox user that is not UPN-shaped
+cannot be compared.
 
 A recorded value that looks like a token (a JWS / JWE in compact form, long base64) is never kept as text: its
 Identity's text is "an unrecognised token (N characters)", so no message or report can print it.
@@ -45,7 +46,7 @@ def normalize(text: str) -> str:
 
 def loose(text: str) -> str:
     """A name under full case folding and compatibility normalisation (NFKC_Casefold): equal here but not under
-    `normalize` means two names that look alike but are not the same text (U+017F long s / `s`, U+00DF sharp s / `ss`)."""
+    `normalize` means two names that look alike but are not the same text (U+017F long s / `s`, U+00DF / `ss`)."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text.strip()).casefold())
 
 
