@@ -90,9 +90,11 @@ def reason(group: Pairs, oauth_fields: Iterable[str]) -> str:
                 f"cannot verify: the account recorded on {credentials} ('{pair.recorded.identity.text}') is not a "
                 "UPN; record the UPN that signed in at 'Get OAuth Token'"
             )
+        several = group.total > 1
         return (
-            f"cannot verify: what is recorded on {_credentials(group, accounts=True)} is not a UPN (nor an ID "
-            "token whose claims name one); record the UPN that signed in at 'Get OAuth Token'"
+            f"cannot verify: what is recorded on {_credentials(group, accounts=True)} "
+            f"{'are not UPNs' if several else 'is not a UPN'} (nor an ID token whose claims name one); record the "
+            "UPN that signed in at 'Get OAuth Token'"
         )
     return {SAME: "same account", DIFFERS: "differs", LOOKALIKE: "look-alike"}.get(cause, "may differ")
 
@@ -173,6 +175,8 @@ def _note(pair: Pair) -> tuple[Value, str] | None:
             f"OAuth 2.0 credential {label} records an ID token in {recorded.field} that names no account (no "
             f"{' / '.join(ACCOUNT_CLAIMS)} claim)",
         )
+    if recorded is not None and recorded.identity.shape == TOKEN:
+        return (recorded.value, f"OAuth 2.0 credential {label} records {recorded.identity.text} in {recorded.field}")
     if recorded is not None:
         return (
             recorded.value,
