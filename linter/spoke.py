@@ -194,6 +194,7 @@ BY_CREDENTIAL_ALIAS, BY_CONNECTION, BY_CONNECTION_ALIAS = "credential alias", "c
 class Bindings:
     """What is bound to one alias: its connections and credentials, decided from the alias's records alone."""
 
+    mailbox_alias: bool = False  # its id or name marks it as the Mailbox (MID) alias
     connections: tuple[Record, ...] = ()
     credentials: tuple[Record, ...] = ()  # every credential bound to it, inactive ones included
     kinds: Mapping[str, str] = field(default_factory=dict)  # credential sys_id -> OAUTH, MAILBOX or OTHER
@@ -387,6 +388,7 @@ class _Resolver:
             elif kind == MAILBOX:
                 mailbox.append(credential)
         return parent, Bindings(
+            mailbox_alias,
             tuple(connections), tuple(credentials.values()), kinds, grants, recorded, tuple(oauth),
             tuple(client_only), tuple(mailbox), tuple(inactive), tuple(dangling), tuple(bound_deleted.values()),
         )
@@ -454,8 +456,7 @@ def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
                         continue
                     seen.add((mailbox.sys_id, link_id))
                     verdicts.extend(comparer.verdicts(alias, mailbox, via, bindings.dangling))
-        wirings.append(Wiring(alias, parent, resolver.is_mailbox_alias(alias), bindings, tuple(verdicts),
-                              client_credentials))
+        wirings.append(Wiring(alias, parent, bindings.mailbox_alias, bindings, tuple(verdicts), client_credentials))
     return Spoke(bundle, profile, tuple(wirings))
 
 
