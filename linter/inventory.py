@@ -359,7 +359,7 @@ def _reporting(
 
 
 def _pair_verdict(group: Pairs, spoke: Spoke, reported: Reported) -> VerdictRow:
-    from linter.checks.exchange_online import reason
+    from linter.checks.exchange_online import reason, via_words
 
     rule = OUTCOMES.get(group.outcome)
     position = group.first.where.position  # where the EXO rules report the pair
@@ -373,7 +373,7 @@ def _pair_verdict(group: Pairs, spoke: Spoke, reported: Reported) -> VerdictRow:
         user.text if user is not None else "",
         tuple(_record_ref(pair.oauth) for pair in group.pairs if pair.oauth is not None),
         ", ".join(accounts),
-        group.via,
+        via_words(group),
         reason(group, spoke.profile.oauth_fields),
         is_reported,
         severity,

@@ -142,6 +142,8 @@ _CAUSES = {
     CLAIM_ONLY: MAY_DIFFER, LOOKALIKE: MAY_DIFFER, SAME: SAME, DIFFERS: DIFFERS,
 }
 SHOWN = 3  # a group of pairs names this many OAuth credentials (and counts the rest)
+# Whose OAuth credentials a Mailbox credential was compared with, when not its own alias's (Pairs.via).
+PARENT, MAIN = "parent", "main"
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,8 @@ class Pairs:
     cause: str
     pairs: tuple[Pair, ...]
     total: int
-    via: str = ""  # where the OAuth credentials came from when not the alias itself ("parent alias 'X'", ...)
+    via: tuple[str, Record] | None = None  # (PARENT or MAIN, that alias) when the OAuth credentials are not the
+    # alias's own
     dangling: tuple[Dangling, ...] = ()  # NO_OAUTH: the alias's references that lead nowhere
 
     @property
@@ -194,7 +197,7 @@ BY_CREDENTIAL_ALIAS, BY_CONNECTION, BY_CONNECTION_ALIAS = "credential alias", "c
 class Bindings:
     """What is bound to one alias: its connections and credentials, decided from the alias's records alone."""
 
-    mailbox_alias: bool = False  # its id or name marks it as the Mailbox (MID) alias
+    is_mailbox_alias: bool = False  # its id or name marks it as the Mailbox (MID) alias
     connections: tuple[Record, ...] = ()
     credentials: tuple[Record, ...] = ()  # every credential bound to it, inactive ones included
     kinds: Mapping[str, str] = field(default_factory=dict)  # credential sys_id -> OAUTH, MAILBOX or OTHER
@@ -209,14 +212,12 @@ class Bindings:
     # and how they were bound (BY_CREDENTIAL_ALIAS, BY_CONNECTION or BY_CONNECTION_ALIAS)
 
 
-@dataclass(frozen=True)
-class Wiring:
-    """Everything resolved for one Exchange Online alias."""
+@dataclass(frozen=True, kw_only=True)
+class Wiring(Bindings):
+    """Everything resolved for one Exchange Online alias: its bindings, and the verdicts on its Mailbox credentials."""
 
     alias: Record
     parent: Record | None
-    is_mailbox_alias: bool
-    bindings: Bindings
     verdicts: tuple[Pairs, ...] = ()  # per Mailbox credential, its pairs grouped by cause
     client_credentials: tuple[Record, ...] = ()  # the client-credentials OAuth credentials that left it without a
     # user (its own, or those of the parent or main alias it falls back to): EXO005
@@ -234,19 +235,6 @@ class Wiring:
     def client_credentials_only(self) -> bool:
         """EXO005: its Mailbox credentials can only get an application token (no user to compare)."""
         return bool(self.client_credentials)
-
-    # the bindings, by their names
-    connections = property(lambda self: self.bindings.connections)
-    credentials = property(lambda self: self.bindings.credentials)
-    kinds = property(lambda self: self.bindings.kinds)
-    grants = property(lambda self: self.bindings.grants)
-    recorded = property(lambda self: self.bindings.recorded)
-    oauth = property(lambda self: self.bindings.oauth)
-    client_only = property(lambda self: self.bindings.client_only)
-    mailbox = property(lambda self: self.bindings.mailbox)
-    inactive = property(lambda self: self.bindings.inactive)
-    dangling = property(lambda self: self.bindings.dangling)
-    deleted = property(lambda self: self.bindings.deleted)
 
 
 def _is_inactive(record: Record) -> bool:
@@ -443,7 +431,7 @@ def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
     wirings = []
     seen: set[tuple[str, str]] = set()  # (Mailbox credential, alias whose OAuth credentials it was compared with)
     for alias, parent, bindings in bound.values():
-        link, link_id, via = _oauth_for(alias, parent, bound, main)
+        link, link_id, via = _oauth_for(alias, parent, bound, main)  # via: None for the alias itself
         verdicts: list[Pairs] = []
         client_credentials: tuple[Record, ...] = ()
         if bindings.mailbox:
@@ -456,31 +444,32 @@ def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
                         continue
                     seen.add((mailbox.sys_id, link_id))
                     verdicts.extend(comparer.verdicts(alias, mailbox, via, bindings.dangling))
-        wirings.append(Wiring(alias, parent, bindings.mailbox_alias, bindings, tuple(verdicts), client_credentials))
+        wirings.append(Wiring(alias=alias, parent=parent, verdicts=tuple(verdicts),
+                              client_credentials=client_credentials, **vars(bindings)))
     return Spoke(bundle, profile, tuple(wirings))
 
 
 def _oauth_for(
     alias: Record, parent: Record | None, bound: Mapping[str, tuple[Record, Record | None, Bindings]],
     main: Record | None,
-) -> tuple[Bindings | None, str, str]:
+) -> tuple[Bindings | None, str, tuple[str, Record] | None]:
     """Whose OAuth credentials an alias uses: its own, else its parent's, else the main alias's (section 4.3).
 
-    The first alias of that chain with any OAuth 2.0 credential decides (with its sys_id and where it is, "" for the
+    The first alias of that chain with any OAuth 2.0 credential decides (with its sys_id and role, None for the
     alias itself):
     when all of them use the client-credentials grant (its `oauth` is empty, its `client_only` is not: EXO005),
     there is nothing to pair with, as the Mailbox actions would run with that alias's application-only token.
     """
-    chain: list[tuple[str, str]] = [(alias.sys_id, "")]
+    chain: list[tuple[Record, tuple[str, Record] | None]] = [(alias, None)]
     if parent is not None and parent.sys_id in bound:
-        chain.append((parent.sys_id, f"parent alias {parent.label}"))
+        chain.append((parent, (PARENT, parent)))
     if main is not None and main.sys_id not in (alias.sys_id, parent.sys_id if parent is not None else ""):
-        chain.append((main.sys_id, f"main alias {main.label}"))
-    for sys_id, via in chain:
-        link = bound[sys_id][2]
+        chain.append((main, (MAIN, main)))
+    for record, via in chain:
+        link = bound[record.sys_id][2]
         if link.oauth or link.client_only:
-            return link, sys_id, via
-    return None, "", ""
+            return link, record.sys_id, via
+    return None, "", None
 
 
 class _Comparer:
@@ -522,7 +511,7 @@ class _Comparer:
         return ""
 
     def verdicts(
-        self, alias: Record, mailbox: Record, via: str, dangling: tuple[Dangling, ...]
+        self, alias: Record, mailbox: Record, via: tuple[str, Record] | None, dangling: tuple[Dangling, ...]
     ) -> Iterator[Pairs]:
         user = mailbox.get(self.user_field)
         identity = parse_user(user.text if user is not None else "")

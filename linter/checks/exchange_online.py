@@ -99,6 +99,14 @@ def reason(group: Pairs, oauth_fields: Iterable[str]) -> str:
     return {SAME: "same account", DIFFERS: "differs", LOOKALIKE: "look-alike"}.get(cause, "may differ")
 
 
+def via_words(group: Pairs) -> str:
+    """Whose OAuth credentials the Mailbox credential was compared with, when not its own alias's ("" then)."""
+    if group.via is None:
+        return ""
+    role, alias = group.via
+    return f"{role} alias {alias.label}"
+
+
 def _alias(pair: Pair) -> str:
     return pair.alias.text("id") or pair.alias.text("name")
 
@@ -117,7 +125,7 @@ def message(group: Pairs, oauth_fields: Iterable[str]) -> str:
     pair = group.first
     subject = f"Mailbox credential {pair.mailbox.label} of alias '{_alias(pair)}'"
     user = pair.user.text.strip() if pair.user is not None else ""
-    via = f" (through the {group.via})" if group.via else ""
+    via = f" (through the {via_words(group)})" if group.via else ""
     cause = group.cause
     if cause == DIFFERS:
         assert pair.recorded is not None
