@@ -249,10 +249,6 @@ class Spoke:
     profile: Profile
     wirings: tuple[Wiring, ...]
 
-    @property
-    def aliases(self) -> list[Record]:
-        return [wiring.alias for wiring in self.wirings]
-
 
 class _Resolver:
     """Indexes the bundle once; `bind` reads one alias's records (every lookup by sys_id, no rescans)."""
@@ -430,6 +426,7 @@ def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
     main = next((alias for alias in aliases if alias.text("id") == profile.main_alias), None)
     wirings = []
     seen: set[tuple[str, str]] = set()  # (Mailbox credential, alias whose OAuth credentials it was compared with)
+    comparers: dict[str, _Comparer] = {}  # by that alias: many children may fall back to one parent or main alias
     for alias, parent, bindings in bound.values():
         link, link_id, via = _oauth_for(alias, parent, bound, main)  # via: None for the alias itself
         verdicts: list[Pairs] = []
@@ -438,7 +435,9 @@ def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
             if link is not None and not link.oauth:
                 client_credentials = link.client_only
             if not client_credentials:
-                comparer = _Comparer(link.oauth if link is not None else (), link.recorded if link else {}, profile)
+                comparer = comparers.get(link_id) or comparers.setdefault(
+                    link_id, _Comparer(link.oauth if link else (), link.recorded if link else {}, profile)
+                )
                 for mailbox in bindings.mailbox:
                     if (mailbox.sys_id, link_id) in seen:
                         continue
@@ -455,10 +454,10 @@ def _oauth_for(
 ) -> tuple[Bindings | None, str, tuple[str, Record] | None]:
     """Whose OAuth credentials an alias uses: its own, else its parent's, else the main alias's (section 4.3).
 
-    The first alias of that chain with any OAuth 2.0 credential decides (with its sys_id and role, None for the
-    alias itself):
-    when all of them use the client-credentials grant (its `oauth` is empty, its `client_only` is not: EXO005),
-    there is nothing to pair with, as the Mailbox actions would run with that alias's application-only token.
+    The first alias of that chain with any OAuth 2.0 credential decides (with its sys_id, and its role: None for the
+    alias itself). When all of them use the client-credentials grant (its `oauth` is empty, its `client_only` is
+    not: EXO005), there is nothing to pair with, as the Mailbox actions would run with that alias's application-only
+    token.
     """
     chain: list[tuple[Record, tuple[str, Record] | None]] = [(alias, None)]
     if parent is not None and parent.sys_id in bound:
