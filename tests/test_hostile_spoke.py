@@ -18,9 +18,13 @@ RATIO = 25  # linear grows ~10x; quadratic ~100x
 
 
 def _timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
+    """The best of three runs (a cold first run is noise, not growth)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def _unload(path: Path, records: list[str]) -> Path:
@@ -49,18 +53,22 @@ def _credential(table: str, sys_id: str, name: str, tag: str, **fields: str) -> 
 
 
 def _lint(folder: Path) -> tuple[Run, str, float]:
-    start = time.perf_counter()
-    result = run([str(folder)], Settings(), use_context=False)
-    output = text.render(result.findings, result.files, excerpts=False)
-    return result, output, time.perf_counter() - start
+    """The run, its text output, and the better time of two runs (the machine is shared: noise, not growth)."""
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        result = run([str(folder)], Settings(), use_context=False)
+        output = text.render(result.findings, result.files, excerpts=False)
+        best = min(best, time.perf_counter() - start)
+    return result, output, best
 
 
 def test_a_user_name_made_of_dots_is_classified_in_linear_time() -> None:
     """`a@` + dots + `@` took 53 s at 100,000 dots with the backtracking UPN expression."""
-    small, large = ("a@" + "." * size + "@" for size in (20_000, 200_000))
+    small, large = ("a@" + "." * size + "@" for size in (100_000, 1_000_000))
     assert parse_user(large).shape == BARE
-    assert _timed(lambda: parse_user(large)) < RATIO * max(_timed(lambda: parse_user(small)), 1e-4)
-    assert _timed(lambda: parse_user(large)) < 0.5
+    assert _timed(lambda: parse_user(large)) < RATIO * max(_timed(lambda: parse_user(small)), 1e-3)
+    assert _timed(lambda: parse_user(large)) < 1.0
 
 
 def test_a_deep_alias_chain_written_leaf_first_is_walked_once(tmp_path: Path) -> None:
