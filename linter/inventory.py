@@ -21,7 +21,7 @@ from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position, Record, Value
 from linter.report.escape import printable
 from linter.resolve import first_field, reference_ids
-from linter.spoke import EXO005, MAILBOX, OAUTH, OUTCOMES, SAME, Pair, Recorded, Spoke, Wiring
+from linter.spoke import CLIENT_ONLY, MAILBOX, OAUTH, OUTCOMES, Pairs, Recorded, Spoke, Wiring
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -35,7 +35,6 @@ VERDICT_WORDS = {
     "cannot_verify": "cannot verify",
     "client_credentials_only": "client-credentials only",
 }
-_KEY_BY_OUTCOME = {SAME: "same", **{rule: key for key, rule in OUTCOMES.items()}}
 
 # Roles of an OAuth 2.0 credential for the pairing (JSON `role`).
 USER_GRANT, CLIENT_CREDENTIALS, INACTIVE = "user", "client_credentials", "inactive"
@@ -151,13 +150,14 @@ class VerdictRow:
     rule: str | None  # the rule that reports it; None for "same"
     mailbox: Ref
     user: str  # the Mailbox credential's user name as recorded ("" when it has none)
-    oauth: tuple[Ref, ...]  # the OAuth credential compared (EXO005: the client-credentials ones); may be empty
-    account: str  # the recorded OAuth-authorised account ("" when none)
+    oauth: tuple[Ref, ...]  # the OAuth credentials compared (EXO005: the client-credentials ones); may be empty
+    account: str  # the recorded OAuth-authorised accounts, comma-separated ("" when none)
     via: str  # where the OAuth credential came from when not the alias itself
     reason: str
     reported: bool  # `snlint` reports this finding with the same inputs and configuration
     severity: str | None  # the severity it is reported with (None when not reported)
     position: Position  # where the finding points (the Mailbox user name, or the alias for EXO005)
+    more: int = 0  # further OAuth credentials with this verdict, counted but not listed in `oauth`
 
     @property
     def words(self) -> str:
@@ -185,8 +185,8 @@ class Inventory:
     def verdict_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICT_KEYS, 0)
         for entry in self.aliases:
-            for verdict in entry.verdicts:
-                counts[verdict.key] += 1
+            for verdict in entry.verdicts:  # a row stands for each OAuth credential it compares, listed or counted
+                counts[verdict.key] += 1 if verdict.key == CLIENT_ONLY else max(1, len(verdict.oauth)) + verdict.more
         return counts
 
     def counts(self) -> dict[str, int]:
@@ -319,7 +319,7 @@ def _alias(spoke: Spoke, wiring: Wiring, reported: Reported) -> AliasInventory:
         )
         for dangling in wiring.dangling
     ]
-    entry.verdicts = [_pair_verdict(pair, reported) for pair in wiring.pairs]
+    entry.verdicts = [_pair_verdict(group, spoke, reported) for group in wiring.verdicts]
     if wiring.client_credentials_only:
         entry.verdicts.extend(_client_only_verdicts(spoke, wiring, reported))
     return entry
@@ -358,22 +358,27 @@ def _reporting(
     return (finding is not None, finding.severity.value if finding is not None else None)
 
 
-def _pair_verdict(pair: Pair, reported: Reported) -> VerdictRow:
-    rule = None if pair.outcome == SAME else pair.outcome
-    position = pair.where.position  # where the EXO rules report the pair
+def _pair_verdict(group: Pairs, spoke: Spoke, reported: Reported) -> VerdictRow:
+    from linter.checks.exchange_online import reason, via_words
+
+    rule = OUTCOMES.get(group.outcome)
+    position = group.first.where.position  # where the EXO rules report the pair
     is_reported, severity = _reporting(rule, position, reported)
+    user = group.first.user
+    accounts = dict.fromkeys(pair.recorded.identity.text for pair in group.pairs if pair.recorded is not None)
     return VerdictRow(
-        _KEY_BY_OUTCOME[pair.outcome],
+        group.outcome,
         rule,
-        _record_ref(pair.mailbox),
-        pair.user.text if pair.user is not None else "",
-        (_record_ref(pair.oauth),) if pair.oauth is not None else (),
-        pair.recorded.identity.text if pair.recorded is not None else "",
-        pair.via,
-        pair.reason,
+        _record_ref(group.first.mailbox),
+        user.text if user is not None else "",
+        tuple(_record_ref(pair.oauth) for pair in group.pairs if pair.oauth is not None),
+        ", ".join(accounts),
+        via_words(group),
+        reason(group, spoke.profile.oauth_fields),
         is_reported,
         severity,
         position,
+        group.more,
     )
 
 
@@ -382,15 +387,16 @@ def _client_only_verdicts(
 ) -> list[VerdictRow]:
     """EXO005: the alias's Mailbox credentials have only client-credentials OAuth credentials (no user)."""
     position = wiring.where.position  # where EXO005 is reported
-    is_reported, severity = _reporting(EXO005, position, reported)
-    clients = tuple(_record_ref(record) for record in wiring.client_credentials)
+    rule = OUTCOMES[CLIENT_ONLY]
+    is_reported, severity = _reporting(rule, position, reported)
+    clients = tuple(_record_ref(record) for record in wiring.client_credentials)  # bounded by the input
     rows = []
     for mailbox in wiring.mailbox:
         user = mailbox.get(spoke.profile.user_field)
         rows.append(
             VerdictRow(
-                "client_credentials_only",
-                EXO005,
+                CLIENT_ONLY,
+                rule,
                 _record_ref(mailbox),
                 user.text if user is not None else "",
                 clients,

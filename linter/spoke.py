@@ -4,12 +4,17 @@ every (Mailbox credential, OAuth credential) pair with its verdict (exchange-onl
 The rules (EXO001-EXO005, CRD001, CRD003) and `snlint inventory` both read this one resolution: what each bound
 credential is (inactive ones too), the grant type and recorded account of each OAuth credential, and the deleted
 credentials and connections bound to an alias are decided here, once, and only copied by the inventory.
+
+Resolution has no side effects: each alias's wiring is built in one pass into immutable values, then each
+Mailbox credential's verdicts are grouped by cause (one group names its first few OAuth credentials and counts the
+rest, so output stays linear in the input). This module decides; linter/checks/exchange_online.py words it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +27,7 @@ from linter.identity import (
     from_claims,
     from_recorded,
     grade,
+    loose,
     parse_user,
 )
 from linter.model import Record, Value
@@ -107,40 +113,78 @@ class Dangling:
     target: str
     deleted: bool = False
 
-    @property
-    def problem(self) -> str:
-        return "which an update in the inputs deletes" if self.deleted else "which is not in the inputs"
 
-
-# Pair outcomes, by the rule that reports them (None: same account).
-SAME = "same"
-EXO001, EXO002, EXO003, EXO004, EXO005 = "EXO001", "EXO002", "EXO003", "EXO004", "EXO005"
-OUTCOMES = {  # the outcome names rule files bind to (check: {kind: same_identity, outcome: ...})
-    "differs": EXO001,
-    "may_differ": EXO002,
-    "not_comparable": EXO003,
-    "cannot_verify": EXO004,
-    "client_credentials_only": EXO005,
+# Outcomes of a pair: the verdict names rule files bind to (check: {kind: same_identity, outcome: ...}).
+SAME, DIFFERS, MAY_DIFFER, NOT_COMPARABLE, CANNOT_VERIFY, CLIENT_ONLY = (
+    "same", "differs", "may_differ", "not_comparable", "cannot_verify", "client_credentials_only"
+)
+OUTCOMES = {  # the rule that reports each outcome
+    DIFFERS: "EXO001",
+    MAY_DIFFER: "EXO002",
+    NOT_COMPARABLE: "EXO003",
+    CANNOT_VERIFY: "EXO004",
+    CLIENT_ONLY: "EXO005",
 }
+
+# Causes: why a pair has its outcome (the checks word each one).
+NO_OAUTH = "no OAuth credential"  # the alias (and its parent and the main alias) has none to compare with
+NO_USER = "no user"  # the Mailbox credential has no user name
+NOT_UPN = "not a UPN"  # the Mailbox user is DOMAIN\user, .\user or a bare name
+NOT_RECORDED = "not recorded"  # no account is recorded on the OAuth credential
+TOKEN_WITHOUT_ACCOUNT = "token without account"  # a recorded ID token names no account
+RECORDED_NOT_UPN = "recorded not a UPN"  # the recorded account is not a UPN (or an unrecognised token)
+DOMAINS_DIFFER = "domains differ"  # same local part, related domains
+CLAIM_ONLY = "claim only"  # the OAuth side is known only from a claim that need not be the UPN
+LOOKALIKE = "look-alike"  # equal only under full case folding or NFKC
+_CAUSES = {
+    NO_OAUTH: CANNOT_VERIFY, NO_USER: CANNOT_VERIFY, NOT_UPN: NOT_COMPARABLE, NOT_RECORDED: CANNOT_VERIFY,
+    TOKEN_WITHOUT_ACCOUNT: CANNOT_VERIFY, RECORDED_NOT_UPN: CANNOT_VERIFY, DOMAINS_DIFFER: MAY_DIFFER,
+    CLAIM_ONLY: MAY_DIFFER, LOOKALIKE: MAY_DIFFER, SAME: SAME, DIFFERS: DIFFERS,
+}
+SHOWN = 3  # a group of pairs names this many OAuth credentials (and counts the rest)
+# Whose OAuth credentials a Mailbox credential was compared with, when not its own alias's (Pairs.via).
+PARENT, MAIN = "parent", "main"
 
 
 @dataclass(frozen=True)
 class Pair:
-    """One Mailbox credential of an alias against one OAuth credential (or the reason there is none)."""
+    """One Mailbox credential of an alias against one OAuth credential (or none)."""
 
     alias: Record
     mailbox: Record
     user: Value | None  # the Mailbox credential's user_name
     oauth: Record | None
     recorded: Recorded | None
-    outcome: str  # SAME or a rule id
-    reason: str  # why, in words, for messages
-    via: str = ""  # where the OAuth credential came from when not the alias itself ("parent 'X'", ...)
 
     @property
     def where(self) -> Value:
         """Where the pair's finding is reported: the Mailbox credential's user name (or the credential)."""
         return self.user or self.mailbox.where
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The pairs of one Mailbox credential that share a cause: the first SHOWN of them, and how many there are."""
+
+    cause: str
+    pairs: tuple[Pair, ...]
+    total: int
+    via: tuple[str, Record] | None = None  # (PARENT or MAIN, that alias) when the OAuth credentials are not the
+    # alias's own
+    dangling: tuple[Dangling, ...] = ()  # NO_OAUTH: the alias's references that lead nowhere
+
+    @property
+    def outcome(self) -> str:
+        return _CAUSES[self.cause]
+
+    @property
+    def first(self) -> Pair:
+        return self.pairs[0]
+
+    @property
+    def more(self) -> int:
+        """Pairs with this cause that are counted, not listed."""
+        return self.total - len(self.pairs)
 
 
 # What a credential bound to an alias is, active or not (Wiring.kinds).
@@ -149,28 +193,34 @@ OAUTH, MAILBOX, OTHER = "oauth", "mailbox", "other"
 BY_CREDENTIAL_ALIAS, BY_CONNECTION, BY_CONNECTION_ALIAS = "credential alias", "connection", "connection alias"
 
 
-@dataclass
-class Wiring:
-    """Everything resolved for one Exchange Online alias."""
+@dataclass(frozen=True)
+class Bindings:
+    """What is bound to one alias: its connections and credentials, decided from the alias's records alone."""
+
+    is_mailbox_alias: bool = False  # its id or name marks it as the Mailbox (MID) alias
+    connections: tuple[Record, ...] = ()
+    credentials: tuple[Record, ...] = ()  # every credential bound to it, inactive ones included
+    kinds: Mapping[str, str] = field(default_factory=dict)  # credential sys_id -> OAUTH, MAILBOX or OTHER
+    grants: Mapping[str, str] = field(default_factory=dict)  # OAuth credential sys_id -> grant type ('' unknown)
+    recorded: Mapping[str, Recorded | None] = field(default_factory=dict)  # OAuth credential sys_id -> its account
+    oauth: tuple[Record, ...] = ()  # active user-grant (or unknown-grant) OAuth credentials
+    client_only: tuple[Record, ...] = ()  # active client-credentials OAuth credentials
+    mailbox: tuple[Record, ...] = ()  # active Mailbox credentials
+    inactive: tuple[Record, ...] = ()  # inactive connections and credentials (CRD003)
+    dangling: tuple[Dangling, ...] = ()
+    deleted: tuple[tuple[Record, str], ...] = ()  # credentials and connections bound to it that the inputs delete,
+    # and how they were bound (BY_CREDENTIAL_ALIAS, BY_CONNECTION or BY_CONNECTION_ALIAS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wiring(Bindings):
+    """Everything resolved for one Exchange Online alias: its bindings, and the verdicts on its Mailbox credentials."""
 
     alias: Record
     parent: Record | None
-    is_mailbox_alias: bool
-    connections: list[Record] = field(default_factory=list)
-    credentials: list[Record] = field(default_factory=list)  # every credential bound to it, inactive ones included
-    kinds: dict[str, str] = field(default_factory=dict)  # credential sys_id -> OAUTH, MAILBOX or OTHER
-    grants: dict[str, str] = field(default_factory=dict)  # OAuth credential sys_id -> grant type ('' when unknown)
-    recorded: dict[str, Recorded | None] = field(default_factory=dict)  # OAuth credential sys_id -> its account
-    oauth: list[Record] = field(default_factory=list)  # active user-grant (or unknown-grant) OAuth credentials
-    client_only: list[Record] = field(default_factory=list)  # active client-credentials OAuth credentials
-    mailbox: list[Record] = field(default_factory=list)  # active Mailbox credentials
-    inactive: list[Record] = field(default_factory=list)  # inactive connections and credentials (CRD003)
-    pairs: list[Pair] = field(default_factory=list)
-    client_credentials: list[Record] = field(default_factory=list)  # the client-credentials OAuth credentials that
-    # left it without a user (its own, or those of the parent or main alias it falls back to): EXO005
-    dangling: list[Dangling] = field(default_factory=list)
-    deleted: list[tuple[Record, str]] = field(default_factory=list)  # credentials and connections bound to it that
-    # the inputs delete, and how they were bound (BY_CREDENTIAL_ALIAS, BY_CONNECTION or BY_CONNECTION_ALIAS)
+    verdicts: tuple[Pairs, ...] = ()  # per Mailbox credential, its pairs grouped by cause
+    client_credentials: tuple[Record, ...] = ()  # the client-credentials OAuth credentials that left it without a
+    # user (its own, or those of the parent or main alias it falls back to): EXO005
 
     @property
     def id(self) -> str:
@@ -191,16 +241,24 @@ def _is_inactive(record: Record) -> bool:
     return record.text("active").strip().lower() == "false"
 
 
+@dataclass(frozen=True)
 class Spoke:
-    """Resolves the spoke's wiring from a bundle, once per run."""
+    """The spoke's wiring, resolved from a bundle once per run (resolve_spoke)."""
+
+    bundle: Bundle
+    profile: Profile
+    wirings: tuple[Wiring, ...]
+
+
+class _Resolver:
+    """Indexes the bundle once; `bind` reads one alias's records (every lookup by sys_id, no rescans)."""
 
     def __init__(self, bundle: Bundle, profile: Profile) -> None:
         self.bundle = bundle
         self.profile = profile
-        self.aliases = self._aliases()
         self._credentials_by_alias = self._index_credentials(bundle.table(*profile.credential_tables))
         self._connections_by_alias = self._index_connections(bundle.table(*profile.connection_tables))
-        # the same bindings among the records the inputs delete (Wiring.deleted)
+        # the same bindings among the records the inputs delete (Bindings.deleted)
         deleted = bundle.deleted.values()
         self._deleted_credentials_by_alias = self._index_credentials(
             record for record in deleted if record.table in profile.credential_tables
@@ -208,25 +266,26 @@ class Spoke:
         self._deleted_connections_by_alias = self._index_connections(
             record for record in deleted if record.table in profile.connection_tables
         )
-        self.wirings = [self._wire(alias) for alias in self.aliases]
 
-    # -- aliases ------------------------------------------------------------------------------------------------
-    def _aliases(self) -> list[Record]:
+    def aliases(self) -> list[Record]:
+        """The spoke's aliases and every descendant through `parent`, each alias visited once."""
         profile = self.profile
         candidates = self.bundle.table(profile.alias_table)
-        chosen = {
-            alias.sys_id
+        children: dict[str, list[Record]] = {}
+        for alias in candidates:
+            children.setdefault(alias.text(profile.parent_field), []).append(alias)
+        queue = deque(
+            alias
             for alias in candidates
             if alias.text("id").startswith(profile.alias_ids) or alias.text("name") in profile.alias_names
             or alias.text("id") in profile.alias_names
-        }
-        grew = True
-        while grew:  # children (through parent) of a spoke alias belong to the spoke
-            grew = False
-            for alias in candidates:
-                if alias.sys_id not in chosen and alias.text(profile.parent_field) in chosen:
-                    chosen.add(alias.sys_id)
-                    grew = True
+        )
+        chosen = {alias.sys_id for alias in queue}
+        while queue:  # children (through parent) of a spoke alias belong to the spoke
+            for child in children.get(queue.popleft().sys_id, ()):
+                if child.sys_id not in chosen:
+                    chosen.add(child.sys_id)
+                    queue.append(child)
         return sorted((alias for alias in candidates if alias.sys_id in chosen), key=lambda a: (a.path, a.position))
 
     def _index_credentials(self, records: Iterable[Record]) -> dict[str, list[Record]]:
@@ -251,27 +310,26 @@ class Spoke:
         words = set(re.split(r"[^A-Z0-9]+", f"{alias.text('id')} {alias.text('name')}".upper()))
         return any(marker.upper() in words for marker in self.profile.mailbox_markers)
 
-    def by_alias_id(self, alias_id: str) -> Record | None:
-        for alias in self.aliases:
-            if alias.text("id") == alias_id:
-                return alias
-        return None
+    def _missing(self, record: Record, name: str, value: Value, target: str) -> Dangling:
+        return Dangling(record, name, value, target, target in self.bundle.deleted)
 
-    # -- one alias ----------------------------------------------------------------------------------------------
-    def _wire(self, alias: Record) -> Wiring:
+    def bind(self, alias: Record) -> tuple[Record | None, Bindings]:
+        """The alias's parent and what is bound to it, in one pass."""
         profile, bundle = self.profile, self.bundle
+        mailbox_alias = self.is_mailbox_alias(alias)
+        dangling: list[Dangling] = []
         parent_value = alias.get(profile.parent_field)
         parent = bundle.get(parent_value.text) if parent_value is not None and parent_value.text else None
-        wiring = Wiring(alias, parent, self.is_mailbox_alias(alias))
         if parent_value is not None and parent_value.text and parent is None:
-            deleted = parent_value.text in bundle.deleted
-            wiring.dangling.append(Dangling(alias, profile.parent_field, parent_value, parent_value.text, deleted))
+            dangling.append(self._missing(alias, profile.parent_field, parent_value, parent_value.text))
         bound_deleted: dict[str, tuple[Record, str]] = {}  # by sys_id; the first binding found names it
         for record in self._deleted_credentials_by_alias.get(alias.sys_id, ()):
             bound_deleted.setdefault(record.sys_id, (record, BY_CREDENTIAL_ALIAS))
+        connections: list[Record] = []
+        inactive: list[Record] = []
         credentials: dict[str, Record] = {}
         for connection in self._connections_by_alias.get(alias.sys_id, ()):
-            wiring.connections.append(connection)
+            connections.append(connection)
             credential_ref = first_field(connection, profile.connection_credential_fields)
             targets = reference_ids(credential_ref)
             for target in targets:  # deleted credentials it names (an inactive connection's too)
@@ -279,35 +337,45 @@ class Spoke:
                 if removed is not None and removed.table in profile.credential_tables:
                     bound_deleted.setdefault(target, (removed, BY_CONNECTION))
             if _is_inactive(connection):
-                wiring.inactive.append(connection)
+                inactive.append(connection)
                 continue
             for target in targets:
                 credential = bundle.get(target)
                 if credential is None:
                     assert credential_ref is not None
-                    deleted = target in bundle.deleted
-                    wiring.dangling.append(Dangling(connection, "credential", credential_ref, target, deleted))
+                    dangling.append(self._missing(connection, "credential", credential_ref, target))
                 elif credential.table in profile.credential_tables:
                     credentials.setdefault(credential.sys_id, credential)
         for record in self._deleted_connections_by_alias.get(alias.sys_id, ()):
             bound_deleted.setdefault(record.sys_id, (record, BY_CONNECTION_ALIAS))
-        wiring.deleted = list(bound_deleted.values())
         for credential in self._credentials_by_alias.get(alias.sys_id, ()):
             credentials.setdefault(credential.sys_id, credential)
+        kinds: dict[str, str] = {}
+        grants: dict[str, str] = {}
+        recorded: dict[str, Recorded | None] = {}
+        oauth: list[Record] = []
+        client_only: list[Record] = []
+        mailbox: list[Record] = []
         for credential in credentials.values():
-            wiring.credentials.append(credential)
-            kind = wiring.kinds[credential.sys_id] = self._kind(credential, wiring.is_mailbox_alias)
+            kind = kinds[credential.sys_id] = self._kind(credential, mailbox_alias)
             active = not _is_inactive(credential)
-            if kind == OAUTH:  # an inactive credential's missing profile is no CRD001: the spoke ignores it
-                grant = wiring.grants[credential.sys_id] = self.grant(credential, wiring if active else None)
-                wiring.recorded[credential.sys_id] = self.recorded_identity(credential)
+            if kind == OAUTH:
+                grant, missing = self._grant(credential)
+                grants[credential.sys_id] = grant
+                recorded[credential.sys_id] = self._recorded_identity(credential)
+                if missing is not None and active:  # an inactive credential's missing profile: the spoke ignores it
+                    dangling.append(missing)
             if not active:
-                wiring.inactive.append(credential)
+                inactive.append(credential)
             elif kind == OAUTH:
-                (wiring.client_only if grant in profile.client_grants else wiring.oauth).append(credential)
+                (client_only if grants[credential.sys_id] in profile.client_grants else oauth).append(credential)
             elif kind == MAILBOX:
-                wiring.mailbox.append(credential)
-        return wiring
+                mailbox.append(credential)
+        return parent, Bindings(
+            mailbox_alias,
+            tuple(connections), tuple(credentials.values()), kinds, grants, recorded, tuple(oauth),
+            tuple(client_only), tuple(mailbox), tuple(inactive), tuple(dangling), tuple(bound_deleted.values()),
+        )
 
     def _kind(self, credential: Record, mailbox_alias: bool) -> str:
         """OAUTH, MAILBOX (a Mailbox credential table, or a user-bearing one of a Mailbox alias) or OTHER."""
@@ -320,22 +388,18 @@ class Spoke:
             return MAILBOX
         return OTHER
 
-    def grant(self, credential: Record, wiring: Wiring | None = None) -> str:
-        """The grant type of an OAuth credential's profile ('' when unknown)."""
+    def _grant(self, credential: Record) -> tuple[str, Dangling | None]:
+        """The grant type of an OAuth credential's profile ('' when unknown), and its profile reference when that
+        leads nowhere."""
         reference = credential.get(self.profile.profile_field)
         if reference is None or not reference.text:
-            return ""
+            return "", None
         profile_record = self.bundle.get(reference.text)
         if profile_record is None:
-            if wiring is not None:
-                deleted = reference.text in self.bundle.deleted
-                wiring.dangling.append(
-                    Dangling(credential, self.profile.profile_field, reference, reference.text, deleted)
-                )
-            return ""
-        return profile_record.text(self.profile.grant_field).strip()
+            return "", self._missing(credential, self.profile.profile_field, reference, reference.text)
+        return profile_record.text(self.profile.grant_field).strip(), None
 
-    def recorded_identity(self, credential: Record) -> Recorded | None:
+    def _recorded_identity(self, credential: Record) -> Recorded | None:
         """The Microsoft account recorded on an OAuth 2.0 credential (section 3 of exchange-online-spoke.md)."""
         fields = credential.fields
         claims = {
@@ -354,120 +418,159 @@ class Spoke:
         return None
 
 
-def pair(spoke: Spoke) -> None:
-    """Fill every wiring's pairs: each Mailbox credential against each OAuth credential it should match."""
-    seen: set[tuple[str, str]] = set()
-    main = spoke.by_alias_id(spoke.profile.main_alias)
-    by_id = {wiring.alias.sys_id: wiring for wiring in spoke.wirings}
-    for wiring in spoke.wirings:
-        if not wiring.mailbox:
-            continue
-        link, via = _oauth_for(wiring, by_id, main)
-        oauth = link.oauth if link is not None else []
-        recorded = link.recorded if link is not None else {}  # the accounts on them, as the wiring read them
-        if link is not None and not oauth:
-            wiring.client_credentials = link.client_only
-        for mailbox in wiring.mailbox:
-            user = mailbox.get(spoke.profile.user_field)
-            if not oauth:
-                key = (mailbox.sys_id, "")
-                if key not in seen and not wiring.client_credentials_only:
-                    seen.add(key)
-                    wiring.pairs.append(_unpaired(spoke, wiring, mailbox, user))
-                continue
-            for credential in oauth:
-                key = (mailbox.sys_id, credential.sys_id)
-                if key in seen:
-                    continue
-                seen.add(key)
-                wiring.pairs.append(
-                    _compare(spoke, wiring.alias, mailbox, user, credential, recorded[credential.sys_id], via)
+def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
+    """Every Exchange Online alias's wiring: bindings first (one pass per alias), then its grouped verdicts."""
+    resolver = _Resolver(bundle, profile)
+    aliases = resolver.aliases()
+    bound = {alias.sys_id: (alias, *resolver.bind(alias)) for alias in aliases}  # by sys_id: (alias, parent, ...)
+    main = next((alias for alias in aliases if alias.text("id") == profile.main_alias), None)
+    wirings = []
+    seen: set[tuple[str, str]] = set()  # (Mailbox credential, alias whose OAuth credentials it was compared with)
+    comparers: dict[str, _Comparer] = {}  # by that alias: many children may fall back to one parent or main alias
+    for alias, parent, bindings in bound.values():
+        link, link_id, via = _oauth_for(alias, parent, bound, main)  # via: None for the alias itself
+        verdicts: list[Pairs] = []
+        client_credentials: tuple[Record, ...] = ()
+        if bindings.mailbox:
+            if link is not None and not link.oauth:
+                client_credentials = link.client_only
+            if not client_credentials:
+                comparer = comparers.get(link_id) or comparers.setdefault(
+                    link_id, _Comparer(link.oauth if link else (), link.recorded if link else {}, profile)
                 )
+                for mailbox in bindings.mailbox:
+                    if (mailbox.sys_id, link_id) in seen:
+                        continue
+                    seen.add((mailbox.sys_id, link_id))
+                    verdicts.extend(comparer.verdicts(alias, mailbox, via, bindings.dangling))
+        wirings.append(Wiring(alias=alias, parent=parent, verdicts=tuple(verdicts),
+                              client_credentials=client_credentials, **vars(bindings)))
+    return Spoke(bundle, profile, tuple(wirings))
 
 
-def _oauth_for(wiring: Wiring, by_id: Mapping[str, Wiring], main: Record | None) -> tuple[Wiring | None, str]:
+def _oauth_for(
+    alias: Record, parent: Record | None, bound: Mapping[str, tuple[Record, Record | None, Bindings]],
+    main: Record | None,
+) -> tuple[Bindings | None, str, tuple[str, Record] | None]:
     """Whose OAuth credentials an alias uses: its own, else its parent's, else the main alias's (section 4.3).
 
-    The first alias of that chain with any OAuth 2.0 credential decides (with where it is, "" for the alias itself):
-    when all of them use the client-credentials grant (its `oauth` is empty, its `client_only` is not: EXO005),
-    there is nothing to pair with, as the Mailbox actions would run with that alias's application-only token.
+    The first alias of that chain with any OAuth 2.0 credential decides (with its sys_id, and its role: None for the
+    alias itself). When all of them use the client-credentials grant (its `oauth` is empty, its `client_only` is
+    not: EXO005), there is nothing to pair with, as the Mailbox actions would run with that alias's application-only
+    token.
     """
-    chain: list[tuple[Wiring, str]] = [(wiring, "")]
-    if wiring.parent is not None and wiring.parent.sys_id in by_id:
-        chain.append((by_id[wiring.parent.sys_id], f"parent alias {wiring.parent.label}"))
-    if main is not None and main.sys_id in by_id and all(main.sys_id != w.alias.sys_id for w, _ in chain):
-        chain.append((by_id[main.sys_id], f"main alias {main.label}"))
-    for link, via in chain:
-        if link.oauth or link.client_only:  # the first alias of the chain that has OAuth credentials decides
-            return link, via
-    return None, ""
+    chain: list[tuple[Record, tuple[str, Record] | None]] = [(alias, None)]
+    if parent is not None and parent.sys_id in bound:
+        chain.append((parent, (PARENT, parent)))
+    if main is not None and main.sys_id not in (alias.sys_id, parent.sys_id if parent is not None else ""):
+        chain.append((main, (MAIN, main)))
+    for record, via in chain:
+        link = bound[record.sys_id][2]
+        if link.oauth or link.client_only:
+            return link, record.sys_id, via
+    return None, "", None
 
 
-def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None) -> Pair:
-    dangling = "; ".join(
-        f"{d.record.table} {d.record.label} field '{d.field}' points to {d.target}, {d.problem}"
-        for d in wiring.dangling
-    )
-    reason = (
-        f"alias '{wiring.id}' has no OAuth 2.0 credential (authorization code) to compare with"
-        + (f" ({dangling})" if dangling else "")
-        + ": add the OAuth 2.0 credential (or its export) to the inputs"
-    )
-    mailbox_identity = parse_user(user.text if user is not None else "")
-    if mailbox_identity.shape not in (UPN, EMPTY):
-        return Pair(wiring.alias, mailbox, user, None, None, EXO003, _not_upn(mailbox_identity))
-    return Pair(wiring.alias, mailbox, user, None, None, EXO004, reason)
+class _Comparer:
+    """Grades Mailbox users against one alias's OAuth credentials without comparing every pair: an OAuth account
+    whose local part and loose form differ from the Mailbox user's differs (or, known only from a weak claim, may
+    differ) whatever its domain, so only the OAuth credentials indexed under the user's local part or loose form
+    are graded one by one; the rest are counted and the first few named."""
+
+    def __init__(self, oauth: tuple[Record, ...], recorded: Mapping[str, Recorded | None], profile: Profile) -> None:
+        self.oauth = oauth
+        self.recorded = recorded
+        self.equivalent = profile.equivalent_domains
+        self.user_field = profile.user_field
+        self.unverifiable: dict[str, list[int]] = {}  # cause -> indexes into oauth
+        self.proven: list[int] = []  # indexes of accounts recorded as a UPN (or the upn claim)
+        self.weak: list[int] = []  # known only from a claim that need not be the UPN
+        self.by_key: dict[str, list[int]] = {}  # local part / loose form -> indexes of UPN-shaped accounts
+        for index, credential in enumerate(oauth):
+            found = recorded.get(credential.sys_id)
+            cause = self._unverifiable(found)
+            if cause:
+                self.unverifiable.setdefault(cause, []).append(index)
+                continue
+            assert found is not None
+            (self.proven if found.identity.proven else self.weak).append(index)
+            identity = found.identity
+            for key in dict.fromkeys((f"l:{identity.local}", f"k:{loose(identity.text)}")):
+                self.by_key.setdefault(key, []).append(index)
+        self.proven_set = frozenset(self.proven)
+
+    @staticmethod
+    def _unverifiable(found: Recorded | None) -> str:
+        if found is None or (found.identity.shape == EMPTY and not found.identity.from_token):
+            return NOT_RECORDED
+        if found.identity.shape == EMPTY:
+            return TOKEN_WITHOUT_ACCOUNT
+        if found.identity.shape != UPN:
+            return RECORDED_NOT_UPN
+        return ""
+
+    def verdicts(
+        self, alias: Record, mailbox: Record, via: tuple[str, Record] | None, dangling: tuple[Dangling, ...]
+    ) -> Iterator[Pairs]:
+        user = mailbox.get(self.user_field)
+        identity = parse_user(user.text if user is not None else "")
+
+        def pairs(cause: str, indexes: Iterable[int], total: int) -> Pairs:
+            compared = cause not in (NO_USER, NOT_UPN)  # else the OAuth side's account plays no part
+            listed = tuple(
+                Pair(alias, mailbox, user, self.oauth[i], self.recorded.get(self.oauth[i].sys_id) if compared else None)
+                for i in indexes
+            )
+            return Pairs(cause, listed, total, via)
+
+        if not self.oauth:
+            cause = NOT_UPN if identity.shape not in (UPN, EMPTY) else NO_OAUTH
+            yield Pairs(cause, (Pair(alias, mailbox, user, None, None),), 1, dangling=dangling)
+            return
+        if identity.shape != UPN:
+            everything = range(len(self.oauth))
+            yield pairs(NO_USER if identity.shape == EMPTY else NOT_UPN, everything[:SHOWN], len(self.oauth))
+            return
+        graded: dict[int, str] = {}  # the OAuth credentials under the user's local part or loose form -> cause
+        for key in dict.fromkeys((f"l:{identity.local}", f"k:{loose(identity.text)}")):
+            for index in self.by_key.get(key, ()):
+                if index not in graded:
+                    graded[index] = self._cause(identity, index)
+        groups = {cause: indexes[:SHOWN] for cause, indexes in self.unverifiable.items()}
+        totals = {cause: len(indexes) for cause, indexes in self.unverifiable.items()}
+        for index, cause in sorted(graded.items()):
+            groups.setdefault(cause, []).append(index)
+            totals[cause] = totals.get(cause, 0) + 1
+        graded_proven = sum(1 for index in graded if index in self.proven_set)
+        for cause, rest, ungraded in (
+            (DIFFERS, self.proven, len(self.proven) - graded_proven),
+            (CLAIM_ONLY, self.weak, len(self.weak) - (len(graded) - graded_proven)),
+        ):
+            if ungraded:  # the rest of that list differs (or may differ) whatever the domain
+                groups[cause] = sorted([*groups.get(cause, [])[:SHOWN], *_first_not_in(rest, graded, SHOWN)])
+                totals[cause] = totals.get(cause, 0) + ungraded
+        for cause in sorted(groups, key=lambda name: groups[name][0]):
+            yield pairs(cause, groups[cause][:SHOWN], totals[cause])
+
+    def _cause(self, mailbox: Identity, index: int) -> str:
+        found = self.recorded[self.oauth[index].sys_id]
+        assert found is not None
+        verdict = grade(mailbox, found.identity, self.equivalent)
+        if verdict is Verdict.SAME:
+            return SAME
+        if verdict is Verdict.DIFFERS:
+            return DIFFERS
+        if verdict is Verdict.LOOKALIKE:
+            return LOOKALIKE
+        return DOMAINS_DIFFER if found.identity.proven else CLAIM_ONLY
 
 
-_SHAPES = {"downlevel": "a down-level DOMAIN\\user name", "local": "a local .\\user name", "bare": "a bare user name"}
-
-
-def _not_upn(identity: Identity) -> str:
-    return (
-        f"user '{identity.text}' is {_SHAPES.get(identity.shape, identity.shape)}, not an Entra ID UPN "
-        "(user@domain), so it cannot be compared with the Microsoft account that authorised the OAuth 2.0 credential"
-    )
-
-
-def _compare(
-    spoke: Spoke, alias: Record, mailbox: Record, user: Value | None, oauth: Record, recorded: Recorded | None, via: str
-) -> Pair:
-    mailbox_identity = parse_user(user.text if user is not None else "")
-    if mailbox_identity.shape == EMPTY:
-        return Pair(alias, mailbox, user, oauth, None, EXO004, "the Mailbox credential has no user name", via)
-    if mailbox_identity.shape != UPN:
-        return Pair(alias, mailbox, user, oauth, None, EXO003, _not_upn(mailbox_identity), via)
-    if recorded is None or recorded.identity.shape == EMPTY:
-        fields = " or ".join(spoke.profile.oauth_fields)
-        what = (
-            f"its token carries no {' / '.join(ACCOUNT_CLAIMS)} claim"
-            if recorded is not None and recorded.identity.from_token
-            else "no Microsoft account is recorded on it"
-        )
-        reason = (
-            f"cannot verify: OAuth 2.0 credential {oauth.label} is paired with it but {what}; record the account "
-            f"that signed in at 'Get OAuth Token' in the credential's {fields} field (or `authorized_as` in a "
-            "YAML/JSON credential export)"
-        )
-        return Pair(alias, mailbox, user, oauth, recorded, EXO004, reason, via)
-    if recorded.identity.shape != UPN:
-        reason = (
-            f"cannot verify: the account recorded on OAuth 2.0 credential {oauth.label} "
-            f"('{recorded.identity.text}') is not a UPN; record the UPN that signed in at 'Get OAuth Token'"
-        )
-        return Pair(alias, mailbox, user, oauth, recorded, EXO004, reason, via)
-    verdict = grade(mailbox_identity, recorded.identity, spoke.profile.equivalent_domains)
-    outcome = {
-        Verdict.SAME: SAME,
-        Verdict.DIFFERS: EXO001,
-        Verdict.MAYBE: EXO002,
-        Verdict.NOT_COMPARABLE: EXO004,
-    }[verdict]
-    return Pair(alias, mailbox, user, oauth, recorded, outcome, verdict.value, via)
-
-
-def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
-    spoke = Spoke(bundle, profile)
-    pair(spoke)
-    return spoke
-
+def _first_not_in(indexes: list[int], skip: Container[int], count: int) -> list[int]:
+    """The first `count` of `indexes` not in `skip` (reads at most count + len(skip) of them)."""
+    chosen: list[int] = []
+    for index in indexes:
+        if len(chosen) == count:
+            break
+        if index not in skip:
+            chosen.append(index)
+    return chosen

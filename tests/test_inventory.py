@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from linter import inventory as inventory_module
+from linter import spoke as spoke_module
 from linter.cli import INVENTORY_FORMATS as FORMATS
 from linter.cli import main
 from linter.engine import run
@@ -23,7 +24,6 @@ from linter.inventory import build, documented_blocks, examples_inventory, rende
 from linter.report import inventory_mermaid
 from linter.report.escape import printable
 from linter.settings import Settings
-from linter.spoke import Spoke
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -552,8 +552,8 @@ def test_the_inventory_copies_the_resolution(monkeypatch: pytest.MonkeyPatch) ->
     def resolves_again(*_: object) -> None:
         raise AssertionError("the inventory resolved the spoke again")
 
-    monkeypatch.setattr(Spoke, "grant", resolves_again)
-    monkeypatch.setattr(Spoke, "recorded_identity", resolves_again)
+    monkeypatch.setattr(spoke_module._Resolver, "_grant", resolves_again)
+    monkeypatch.setattr(spoke_module._Resolver, "_recorded_identity", resolves_again)
     inventory = build(spoke, findings, files)
     assert sum(len(entry.oauth) for entry in inventory.aliases) == sum(len(w.grants) for w in spoke.wirings)
     assert [(row.name, row.bound_by) for entry in inventory.aliases for row in entry.deleted] == [
@@ -654,7 +654,7 @@ def test_json_document_shape(multi: dict[str, Any]) -> None:
     }
     verdict = multi["aliases"][0]["verdicts"][0]
     assert set(verdict) == {
-        "verdict", "rule", "label", "mailbox_credential", "user", "oauth_credentials", "account", "via",
+        "verdict", "rule", "label", "mailbox_credential", "user", "oauth_credentials", "more", "account", "via",
         "reason", "reported", "severity", "location",
     }
 

@@ -6,18 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks import Context, finding
-from linter.identity import UPN, Verdict, from_recorded, grade, parse_user
+from linter.identity import UPN, Verdict, from_recorded, grade, lookalike_characters, parse_user
 from linter.model import Finding
 from linter.resolve import reference_ids
 from linter.ruleset import Rule
 
-REPORTED = {"differs": Verdict.DIFFERS, "may_differ": Verdict.MAYBE, "not_comparable": Verdict.NOT_COMPARABLE}
+REPORTED = {
+    "differs": {Verdict.DIFFERS},
+    "may_differ": {Verdict.MAYBE, Verdict.LOOKALIKE},
+    "not_comparable": {Verdict.NOT_COMPARABLE},
+}
 
 
 def same_account_by_reference(rule: Rule, context: Context) -> Iterator[Finding]:
     check = rule.check
     name, reference, other_name = check["field"], check["reference"], check["other-field"]
-    reported = {REPORTED[outcome] for outcome in check.get("report", ["differs"])}
+    reported = {verdict for outcome in check.get("report", ["differs"]) for verdict in REPORTED[outcome]}
     equivalent = context.profile.equivalent_domains
     for record in context.bundle.table(*check["tables"]):
         value = record.get(name)
@@ -34,9 +38,12 @@ def same_account_by_reference(rule: Rule, context: Context) -> Iterator[Finding]
             verdict = grade(mine, theirs, equivalent) if theirs.shape == UPN or mine.shape == UPN else None
             if verdict is None or verdict not in reported:
                 continue
+            words = verdict.value
+            if verdict is Verdict.LOOKALIKE:  # equal only under full case folding or NFKC: say where
+                words = f"may differ (look-alike: {', '.join(lookalike_characters(mine.text, theirs.text))})"
             yield finding(
                 rule,
-                f"{record.table} {record.label} field '{name}' ('{mine.text}') {verdict.value} "
+                f"{record.table} {record.label} field '{name}' ('{mine.text}') {words} "
                 f"from {other.table} {other.label} field '{other_name}' ('{theirs.text}'), which must be the same "
                 "account",
                 value,

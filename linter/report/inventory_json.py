@@ -48,6 +48,7 @@ def _verdict(verdict: VerdictRow) -> Data:
         "mailbox_credential": _ref(verdict.mailbox),
         "user": verdict.user,
         "oauth_credentials": [_ref(ref) for ref in verdict.oauth],
+        "more": verdict.more,
         "account": verdict.account,
         "via": verdict.via,
         "reason": verdict.reason,

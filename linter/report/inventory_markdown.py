@@ -142,6 +142,7 @@ def render(inventory: Inventory) -> str:
         rows = []
         for owner, verdict in verdicts:
             compared = ", ".join(code(ref.name or ref.sys_id) for ref in verdict.oauth) or NONE
+            compared += f" and {verdict.more} more" if verdict.more else ""
             if verdict.via:
                 compared += f" (through the {plain(verdict.via)})"
             rows.append([

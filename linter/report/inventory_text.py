@@ -113,6 +113,8 @@ def _verdict_row(verdict: VerdictRow) -> _Row:
     left = f"'{printable(verdict.mailbox.name)}' {user}"
     if verdict.oauth:
         right = " / ".join(f"'{printable(ref.name)}'" for ref in verdict.oauth)
+        if verdict.more:
+            right += f" and {verdict.more} more"
         if verdict.account:
             right += f" {printable(verdict.account)}"
         details = f"{left} vs {right}"
