@@ -180,7 +180,8 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules),
     )
-    inputs = discover(paths or ["."], settings.exclude)
+    exclusion = settings.path_filter()
+    inputs = discover(paths or ["."], exclusion, settings.respect_gitignore)
     given = {item.path for item in inputs}
     reported: list[Finding] = []
     records: list[Record] = []
@@ -201,7 +202,7 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
 
         records.extend(
             read_context(
-                context_inputs(settings, inputs),
+                context_inputs(settings, inputs, exclusion),
                 options,
                 lambda items, opts: read_all(items, opts, settings.jobs, debug),
                 use_cache=settings.cache,
