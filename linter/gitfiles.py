@@ -94,16 +94,16 @@ def listing(root: str, suffixes: tuple[str, ...]) -> Listing | GitFailure:
     output = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if isinstance(output, GitFailure):
         return output
-    files = {name for name in output.decode("utf-8", "surrogateescape").split("\0") if name.lower().endswith(suffixes)}
+    names = output.decode("utf-8", "surrogateescape").split("\0")
+    files = {name for name in names if name.lower().endswith(suffixes)}
+    # a name ending in "/" is a repository of its own (walked with its own view): its folder is walked into
+    holders = [name for name in names if name.endswith("/")] + [name[: name.rfind("/") + 1] for name in files]
     folders = {""}
-    for name in files:
-        cut = name.rfind("/")
-        while cut > 0:
-            folder = name[:cut]
-            if folder in folders:
-                break
+    for holder in holders:
+        folder = holder.rstrip("/")
+        while folder and folder not in folders:
             folders.add(folder)
-            cut = name.rfind("/", 0, cut)
+            folder = folder[: max(folder.rfind("/"), 0)]
     return Listing(root, frozenset(files), frozenset(folders))
 
 
