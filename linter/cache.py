@@ -113,11 +113,15 @@ def store(name: str, value: object) -> None:
 
 
 def _make_room(directory: int, incoming: int, keep: str) -> None:
-    """Delete the least recently written cache files until `incoming` more bytes fit under MAX_TOTAL_BYTES."""
+    """Delete the least recently written cache files until `incoming` more bytes fit under MAX_TOTAL_BYTES, and
+    the pickles of snlint 0.1 (never read)."""
     files: list[tuple[int, int, str]] = []  # (mtime, size, name)
     with os.scandir(directory) as entries:
         for entry in entries:
-            if entry.name != keep and entry.name.endswith((SUFFIX, ".tmp")) and entry.is_file(follow_symlinks=False):
+            if entry.name.endswith(".pickle"):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.name, dir_fd=directory)
+            elif entry.name != keep and entry.name.endswith((SUFFIX, ".tmp")) and entry.is_file(follow_symlinks=False):
                 info = entry.stat(follow_symlinks=False)
                 files.append((info.st_mtime_ns, info.st_size, entry.name))
     total = incoming + sum(size for _, size, _ in files)

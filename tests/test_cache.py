@@ -298,6 +298,8 @@ def test_the_cache_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SNLINT_CACHE_DIR", str(folder))
     monkeypatch.setattr(cache, "MAX_FILE_BYTES", 1000)
     monkeypatch.setattr(cache, "MAX_TOTAL_BYTES", 2500)
+    folder.mkdir(mode=0o700)
+    (folder / "context-0123456789abcdef01234567.pickle").write_bytes(b"left by snlint 0.1")
     cache.store("huge.json", "x" * 2000)
     assert cache.load("huge.json") is None  # over the file cap: not stored
     for index in range(5):
