@@ -51,11 +51,11 @@ def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFi
         if root is None:
             return []
         paths = [_relative(root)]
-    named = {os.path.abspath(item.path) for item in given}
+    named = {_relative(os.path.abspath(item.path)) for item in given}  # as the walk shows paths
     return [
         Input(item.path, item.kind, explicit=False)
         for item in discover(paths, exclusion, settings.respect_gitignore)
-        if os.path.abspath(item.path) not in named
+        if item.path not in named
     ]
 
 

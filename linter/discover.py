@@ -150,10 +150,11 @@ class _Walk:
             return None
         return found
 
-    def files(self, folder: str, view: gitfiles.Listing | None, app_only: bool = False) -> Iterator[str]:
-        """Files under `folder`, sorted, without following folder symlinks (no loops) nor file symlinks that lead
-        out of the root; with `app_only`, a source-control application folder (its sys_app file and the record
-        folders, not dictionary/)."""
+    def files(self, folder: str, view: gitfiles.Listing | None, app_only: bool = False) -> Iterator[tuple[str, str]]:
+        """(path, kind) of the files under `folder` (a normalised path), sorted, without following folder symlinks
+        (no loops) nor file symlinks that lead out of the root; with `app_only`, a source-control application
+        folder (its sys_app file and the record folders, not dictionary/). Paths are joined as strings: a
+        repository can hold tens of thousands of files, and this runs on every commit (pre-commit's context)."""
         try:
             info = os.stat(folder)
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -162,36 +163,39 @@ class _Walk:
         if (info.st_dev, info.st_ino) in self.seen:
             return
         self.seen.add((info.st_dev, info.st_ino))
-        names = {entry.name for entry in entries}
-        if ".git" in names and self.gitignore:  # a work tree of its own (the argument's, or a nested repository)
-            view = self.view(folder)
+        if self.gitignore and any(entry.name == ".git" for entry in entries):
+            view = self.view(folder)  # a work tree of its own (the argument's, or a nested repository)
         absolute = os.path.abspath(folder)
+        below = _below(absolute, view.root) if view is not None else None
+        git_prefix = None if below is None else (below + "/" if below else "")
+        prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep
+        absolute_prefix = absolute.rstrip(os.sep) + os.sep
         app = None if app_only else source_control_app(folder)
         for entry in entries:
-            path = entry.path
-            where = os.path.join(absolute, entry.name)
-            relative = _below(where, view.root) if view is not None else None
-            git_folder = view is None or relative is None or relative in view.folders
-            git_file = view is None or relative is None or relative in view.files
+            name = entry.name
+            path = prefix + name
+            relative = None if git_prefix is None else git_prefix + name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name in SKIP_DIRS or (app_only and entry.name not in APP_FOLDERS):
+                    if name in SKIP_DIRS or (app_only and name not in APP_FOLDERS):
                         continue
-                    if not git_folder or self.exclude.matches(where, folder=True):
+                    if view is not None and relative is not None and relative not in view.folders:
                         continue
-                    if app is not None and os.path.normpath(path) == app:
-                        yield from self.files(path, view, app_only=True)
-                    else:
-                        yield from self.files(path, view)
-                elif (
-                    entry.name.lower().endswith(_SUFFIX_TUPLE)
-                    and (not app_only or entry.name.lower().endswith(".xml"))
-                    and git_file
+                    if self.exclude and self.exclude.matches(absolute_prefix + name, folder=True):
+                        continue
+                    yield from self.files(path, view, app_only=app is not None and os.path.normpath(path) == app)
+                    continue
+                dot = name.rfind(".")
+                kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
+                if (
+                    kind is not None
+                    and (not app_only or name[dot:].lower() == ".xml")
+                    and (view is None or relative is None or relative in view.files)
                     and entry.is_file()
                     and _inside(entry, self.root)
-                    and not self.exclude.matches(where)
+                    and not (self.exclude and self.exclude.matches(absolute_prefix + name))
                 ):
-                    yield path
+                    yield path, kind
             except OSError:
                 continue
 
@@ -212,10 +216,10 @@ def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_giti
             walk = _Walk(os.path.realpath(argument), exclude, respect_gitignore, seen)
             if exclude.matches(argument, folder=True):
                 continue
-            for path in walk.files(argument, walk.view(argument)):
-                key = os.path.normpath(path)
-                if key not in found:
-                    found[key] = Input(display(path), kind_of(path), explicit=False)
+            folder = os.path.normpath(argument)
+            for path, kind in walk.files(folder, walk.view(folder)):
+                if path not in found:
+                    found[path] = Input(path.replace(os.sep, "/") if os.sep != "/" else path, kind, explicit=False)
         else:
             if exclude.matches(argument):
                 continue
