@@ -308,3 +308,38 @@ def test_the_cache_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert sorted(path.name for path in folder.iterdir()) == ["f3.json", "f4.json"]  # the oldest went
     (folder / "f4.json").write_text('"' + "z" * 1200 + '"')
     assert cache.load("f4.json") is None  # a file over the cap is not read
+
+
+def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import time
+
+    from linter.context import _load, _store
+    from linter.model import Position, Record, Value
+
+    monkeypatch.setenv("SNLINT_CACHE_DIR", str(tmp_path / "cache"))
+
+    def entries(count: int) -> dict[str, tuple[int, int, list[Record]]]:
+        return {
+            f"exports/{index}.xml": (100, 5, [Record("windows_credentials", f"{index:032x}", {
+                "user_name": Value("svc@contoso.com", Position(f"exports/{index}.xml", 3, 12)),
+            }, Position(f"exports/{index}.xml", 2, 1))])
+            for index in range(count)
+        }
+
+    def measure(count: int) -> float:
+        name = f"context-{count}.json"
+        _store(name, entries(count))
+        best = float("inf")
+        gc.disable()
+        try:
+            for _ in range(3):
+                started = time.process_time()
+                assert len(_load(name)) == count
+                best = min(best, time.process_time() - started)
+        finally:
+            gc.enable()
+        return best
+
+    small, large = measure(2_000), measure(20_000)
+    assert large / small < 25, (small, large)

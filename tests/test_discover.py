@@ -185,3 +185,64 @@ def test_config_globs_are_relative_to_its_folder_and_exclude_to_the_current_one(
     # --exclude is relative to the current directory (other/)
     assert read(capsys, "--exclude", "update-sets/*.xml", "..") == {"../" + name for name in LAYOUT} - {
         "../update-sets/x.xml", "../team/c.bak.xml", "../other/update-sets/x.xml"}
+
+
+# -- linear time --------------------------------------------------------------------------------------------------
+def _timed(action: Any) -> float:
+    """The best of three runs in CPU time of this process (the 2-core machine is shared: wall time would count
+    other processes), without the garbage collector's pauses (they depend on the heap, not the input)."""
+    import gc
+    import time
+
+    best = float("inf")
+    gc.disable()
+    try:
+        for _ in range(3):
+            started = time.process_time()
+            action()
+            best = min(best, time.process_time() - started)
+    finally:
+        gc.enable()
+    return best
+
+
+def test_the_git_listing_is_linear_in_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deep, wide listings: every folder is recorded once, however many files share it."""
+
+    def listing_of(count: int) -> bytes:
+        names = [f"team{index % 50}/{'/'.join(f'd{level}' for level in range(index % 40))}/x{index}.xml"
+                 for index in range(count)]
+        return "\0".join(names).encode()
+
+    outputs = {count: listing_of(count) for count in (5_000, 50_000)}
+
+    def measure(count: int) -> float:
+        monkeypatch.setattr(gitfiles, "run_git", lambda root, *arguments, timeout=None: outputs[count])
+
+        def action() -> None:
+            gitfiles.listing.cache_clear()
+            found = gitfiles.listing("/repo", (".xml",))
+            assert isinstance(found, gitfiles.Listing) and len(found.files) == count
+
+        return _timed(action)
+
+    small, large = measure(5_000), measure(50_000)
+    assert large / small < 25, (small, large)
+
+
+def test_the_walk_is_linear_in_the_number_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linter.discover import PathFilter, discover
+
+    for count in (300, 3000):  # 20 files a folder: the file system's own cost per entry stays the same
+        folder = tmp_path / str(count)
+        for index in range(count):
+            (folder / f"f{index // 20}").mkdir(parents=True, exist_ok=True)
+            (folder / f"f{index // 20}" / f"x{index}.xml").write_bytes(b"<unload/>")
+    exclusion = PathFilter([(str(tmp_path), ["*.bak.xml", "archive/", "update-sets/**/old.xml"])])
+    monkeypatch.chdir(tmp_path)
+    small = _timed(lambda: discover(["300"], exclusion))
+    large = _timed(lambda: discover(["3000"], exclusion))
+    assert len(discover(["3000"], exclusion)) == 3000
+    assert large / small < 25, (small, large)
