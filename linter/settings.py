@@ -78,7 +78,7 @@ class Settings:
         for item in fields(cls):
             value = data[item.name]
             default = getattr(defaults, item.name)
-            if isinstance(default, (bool, int, str)):
+            if type(default) in (bool, int, str):  # not Severity (a str)
                 if type(value) is not type(default):
                     raise ValueError(item.name)
                 values[item.name] = value

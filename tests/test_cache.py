@@ -343,3 +343,37 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
 
     small, large = measure(2_000), measure(20_000)
     assert large / small < 25, (small, large)
+
+
+def test_a_cached_configuration_is_the_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every key survives the JSON round trip; a cached configuration is not read again (nor with --no-cache
+    written or read)."""
+    from linter import config
+
+    write(tmp_path, ".snlint.yaml", """
+        select: [EXO, CRD]
+        ignore: [CRD005]
+        per-path-ignores: {"legacy/*.xml": [EXO003]}
+        severity: {EXO002: error}
+        fail-on: warning
+        exclude: [archive/]
+        respect-gitignore: false
+        identity: {oauth-fields: [u_authorized_as], equivalent-domains: [[contoso.onmicrosoft.com, contoso.com]]}
+        exchange-online: {aliases: {ids: [x_cntso.], names: [Shared], mailbox: [Shared_MID]}}
+        suppress: [{rule: EXO003, record: 8eb2e1938ab452103a946777183c88b2, reason: hybrid servers go in Q4}]
+        secret-fields: [u_api_token]
+        max-file-size: 10MB
+        max-depth: 64
+        jobs: 2
+    """)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SNLINT_CACHE_DIR", str(tmp_path / "cache"))
+    fresh = config.load_settings()
+
+    def unread(path: str) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(config, "_read", unread)
+    assert config.load_settings() == fresh
+    with pytest.raises(AssertionError, match="read again"):
+        config.load_settings(use_cache=False)
