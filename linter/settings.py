@@ -76,16 +76,13 @@ class Settings:
         values: dict[str, Any] = {}
         defaults = cls()
         for item in fields(cls):
-            value = data[item.name]
-            default = getattr(defaults, item.name)
-            if type(default) in (bool, int, str):  # not Severity (a str)
+            value, default = data[item.name], getattr(defaults, item.name)
+            if type(default) in (bool, int, str):  # (not Severity, a str of its own kind: below)
                 if type(value) is not type(default):
                     raise ValueError(item.name)
                 values[item.name] = value
             elif isinstance(default, tuple) and item.name not in ("equivalent_domains", "suppress"):
                 values[item.name] = _strings(value)
-            else:
-                values[item.name] = value
         values["equivalent_domains"] = tuple(_strings(group) for group in _list(data["equivalent_domains"]))
         values["per_path_ignores"] = {_string(glob): _strings(rules) for glob, rules in _dict(data["per_path_ignores"])}
         values["severity"] = {_string(rule): Severity(level) for rule, level in _dict(data["severity"])}
