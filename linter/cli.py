@@ -59,11 +59,15 @@ def _parser() -> argparse.ArgumentParser:
                          "[tool.snlint] in pyproject.toml, searched upward from the current directory)")
         sub.add_argument("--isolated", action="store_true", help="ignore all configuration files")
         sub.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                         help="skip matching files, also when named explicitly (repeatable)")
+                         help="skip matching files, also when named explicitly (repeatable; gitignore-style "
+                         "globs relative to the current directory)")
+        sub.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                         help="in a git repository, read only the files git tracks or does not ignore "
+                         "(default: yes; --no-respect-gitignore reads every file)")
         sub.add_argument("--no-context", action="store_true",
                          help="when files are given, do not read the rest of the repository to resolve references")
         sub.add_argument("--no-cache", action="store_true",
-                         help="do not use or write the cache of context records (~/.cache/snlint)")
+                         help="read and write no cache at all (~/.cache/snlint)")
         sub.add_argument("--jobs", type=int, default=None, metavar="N", help="reader processes (default: auto)")
         sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
         sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -158,7 +162,7 @@ def _settings(options: argparse.Namespace) -> object:
     from linter.config import ConfigError, load_settings
 
     try:
-        settings = load_settings(options.config, isolated=options.isolated)
+        settings = load_settings(options.config, isolated=options.isolated, use_cache=not options.no_cache)
     except ConfigError as error:
         raise _UsageError(str(error)) from error
     updates: dict[str, object] = {}
@@ -171,11 +175,13 @@ def _settings(options: argparse.Namespace) -> object:
     if getattr(options, "require_exports", False):
         updates["require_exports"] = True
     if options.exclude:
-        updates["exclude"] = tuple(settings.exclude) + tuple(options.exclude)
+        updates["exclude_here"] = tuple(options.exclude)
     if options.jobs is not None:
         updates["jobs"] = options.jobs
     if options.no_cache:
         updates["cache"] = False
+    if options.respect_gitignore is not None:
+        updates["respect_gitignore"] = options.respect_gitignore
     for key, value in updates.items():
         setattr(settings, key, value)
     return settings

@@ -3,7 +3,7 @@
 Search (unless `--config FILE` names the file, or `--isolated` asks for the defaults): the current directory, then
 each parent in turn; in one directory `.snlint.yaml`, then `.snlint.yml`, then a pyproject.toml that has a
 [tool.snlint] table. The first file found is the configuration (files are not merged). Relative paths in it
-(`rule-paths`, `context`) are relative to its folder.
+(`rule-paths`, `context`) and the globs of `exclude` and `per-path-ignores` are relative to its folder.
 
 The file is validated against linter/schemas/config.schema.json, then rule ids, sizes and paths are checked;
 every problem is reported as `FILE:LINE:COL: message` in one ConfigError (the command exits 2). ruamel.yaml,
@@ -52,8 +52,9 @@ class _Document:
     locate_key: Locate  # the key itself (for unknown keys)
 
 
-def load_settings(path: str | None = None, isolated: bool = False) -> Settings:
-    """The Settings of a run: from `path`, else from the configuration found upward from the current directory."""
+def load_settings(path: str | None = None, isolated: bool = False, use_cache: bool = True) -> Settings:
+    """The Settings of a run: from `path`, else from the configuration found upward from the current directory.
+    Without `use_cache` the on-disk cache is neither read nor written (--no-cache)."""
     if isolated:
         return Settings()
     if path is not None:
@@ -65,25 +66,29 @@ def load_settings(path: str | None = None, isolated: bool = False) -> Settings:
         if found is None:
             return Settings()
         config = found
-    return _load_validated(config)
+    return _load_validated(config, use_cache)
 
 
-def _load_validated(config: str) -> Settings:
-    """Read and validate a configuration file. The result is cached by the file's content, location and working
-    directory, so an unchanged configuration costs neither ruamel.yaml nor jsonschema (~45 ms of start-up)."""
+def _load_validated(config: str, use_cache: bool) -> Settings:
+    """Read and validate a configuration file. The result is cached (as JSON, validated when read back) by the
+    file's content, location and working directory, so an unchanged configuration costs neither ruamel.yaml nor
+    jsonschema (~45 ms of start-up)."""
     from linter import cache
 
     text = _text(config)
-    cache_file = cache.path_for("config", os.path.abspath(config), os.getcwd(), text)
-    cached = cache.load(cache_file)
-    if isinstance(cached, Settings):
-        return cached
+    cache_name = cache.name_for("config", os.path.abspath(config), os.getcwd(), text)
+    if use_cache:
+        try:
+            return Settings.from_data(cache.load(cache_name))
+        except (ValueError, TypeError, KeyError):
+            pass  # a miss: read the file
     document = _read(config)
     problems = _validate(document)
     if problems:
         raise ConfigError("\n".join(problems))
     settings = _settings(document)
-    cache.store(cache_file, settings)
+    if use_cache:
+        cache.store(cache_name, settings.to_data())
     return settings
 
 
@@ -414,6 +419,7 @@ def _settings(document: _Document) -> Settings:
         fail_on=Severity(data.get("fail-on", defaults.fail_on.value)),
         require_exports=data.get("require-exports", defaults.require_exports),
         exclude=_strings(data.get("exclude", ())),
+        respect_gitignore=data.get("respect-gitignore", defaults.respect_gitignore),
         oauth_fields=_strings(identity.get("oauth-fields", defaults.oauth_fields)),
         equivalent_domains=tuple(
             tuple(domain.strip().lstrip("@") for domain in group) for group in identity.get("equivalent-domains", ())

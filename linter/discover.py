@@ -1,28 +1,35 @@
-"""Expand the command line's paths into the input files of a run: walk folders, honour source-control layouts
-and exclusions, and pick the reader for each file from its name (the reader then sniffs the first bytes).
+"""Expand the command line's paths into the input files of a run: walk folders, honour source-control layouts,
+git's view of a repository and exclusions, and pick the reader for each file from its name (the reader then
+sniffs the first bytes).
 
 A walk reads only regular files inside the folder it was given: folder symlinks are not followed (no loops), a
-file symlink that leads out of the folder is skipped, and FIFOs, sockets and devices are skipped. A path named
-explicitly is always an input; the reader refuses it if it is not a regular file.
+file symlink that leads out of the folder is skipped, and FIFOs, sockets and devices are skipped. It skips VCS
+metadata and dependency / tool caches (SKIP_DIRS), never build output (update sets are released from dist/).
+Inside a git repository it follows git's view, as ruff does: tracked files always, untracked files unless git
+ignores them (`respect_gitignore=False` reads everything). A path named explicitly is always an input (unless
+excluded); the reader refuses it if it is not a regular file.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatch
+from typing import Any
+
+from linter import gitfiles
 
 XML = "xml"
 YAML = "yaml"
 SUFFIXES = {".xml": XML, ".yaml": YAML, ".yml": YAML, ".json": YAML}
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache",
-     ".ruff_cache", ".pytest_cache", ".idea", ".vscode", "dist", "build", ".eggs"}
+    {".git", ".hg", ".svn", ".bzr", "_darcs", ".jj", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".eggs", ".direnv"}
 )
 PROPERTIES = "sn_source_control.properties"
 APP_FOLDERS = ("update", "author_elective_update")
+_SUFFIX_TUPLE = tuple(SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -41,15 +48,62 @@ def display(path: str) -> str:
     return path.replace(os.sep, "/") if os.sep != "/" else path
 
 
-def excluded(path: str, patterns: Iterable[str]) -> bool:
-    """True when a glob matches the path, a trailing part of it, or one of its folders."""
-    norm = display(path)
-    parts = norm.split("/")
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if any(fnmatch("/".join(parts[i:]), pattern) or fnmatch(part, pattern) for i, part in enumerate(parts)):
-            return True
-    return False
+def _below(absolute: str, base: str) -> str | None:
+    """`absolute` relative to the folder `base` (`/`-separated), or None when it is not below it."""
+    if absolute == base:
+        return ""
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not absolute.startswith(prefix):
+        return None
+    rest = absolute[len(prefix):]
+    return rest.replace(os.sep, "/") if os.sep != "/" else rest
+
+
+def _normalised(pattern: str, base: str) -> str:
+    """A pattern as gitignore reads it: `./x` is `/x` (anchored), an absolute path below `base` is anchored there."""
+    negated = pattern.startswith("!")
+    body = pattern[1:] if negated else pattern
+    if body.startswith("./"):
+        body = "/" + body[2:].lstrip("/")
+    elif os.path.isabs(body):
+        relative = _below(os.path.normpath(body), base)
+        if relative is not None:
+            body = "/" + relative + ("/" if body.endswith(("/", os.sep)) and relative else "")
+    return ("!" if negated else "") + body
+
+
+class PathFilter:
+    """Exclusion globs with gitignore semantics (pathspec's GitIgnoreSpec), each set relative to its own folder:
+    a pattern with a `/` (but for a trailing one) is anchored to that folder, `*` does not cross `/`, `**` does,
+    `dir/` matches a folder and all below it, `!` re-includes. Paths outside a set's folder never match it."""
+
+    def __init__(self, sets: Iterable[tuple[str, Sequence[str]]] = ()) -> None:
+        self._sets: list[tuple[str, Any]] = []
+        for base, patterns in sets:
+            if not patterns:
+                continue
+            from pathspec import GitIgnoreSpec
+
+            folder = os.path.abspath(base)
+            lines = [_normalised(pattern.strip(), folder) for pattern in patterns if pattern.strip()]
+            self._sets.append((folder, GitIgnoreSpec.from_lines(lines)))
+
+    def __bool__(self) -> bool:
+        return bool(self._sets)
+
+    def matches(self, path: str, folder: bool = False) -> bool:
+        """True when `path` (relative to the current directory, or absolute) is excluded."""
+        if not self._sets:
+            return False
+        absolute = os.path.abspath(path)
+        for base, spec in self._sets:
+            relative = _below(absolute, base)
+            if relative and spec.match_file(relative + "/" if folder else relative):
+                return True
+        return False
+
+
+NO_FILTER = PathFilter()
 
 
 def source_control_app(folder: str) -> str | None:
@@ -74,62 +128,83 @@ def _inside(entry: os.DirEntry[str], root: str) -> bool:
     return os.path.commonpath([target, root]) == root
 
 
-def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], root: str) -> Iterator[str]:
-    """Files under `folder`, sorted, without following folder symlinks (no loops) nor file symlinks that lead out
-    of `root` (the real path of the folder named on the command line)."""
-    try:
-        info = os.stat(folder)
-    except OSError:
-        return
-    if (info.st_dev, info.st_ino) in seen:
-        return
-    seen.add((info.st_dev, info.st_ino))
-    app = source_control_app(folder)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
-        path = entry.path
-        if excluded(path, exclude):
-            continue
+class _Walk:
+    """One folder argument's walk: its real root, the exclusions, and git's view when it applies."""
+
+    def __init__(self, root: str, exclude: PathFilter, gitignore: bool, seen: set[tuple[int, int]]) -> None:
+        self.root = root
+        self.exclude = exclude
+        self.gitignore = gitignore
+        self.seen = seen
+
+    def view(self, folder: str) -> gitfiles.Listing | None:
+        """git's listing of the work tree holding `folder`, or None (not in a repository, not respected, failed)."""
+        if not self.gitignore:
+            return None
+        top = gitfiles.repository_root(folder)
+        if top is None:
+            return None
+        found = gitfiles.listing(top, _SUFFIX_TUPLE)
+        if isinstance(found, gitfiles.GitFailure):
+            gitfiles.warn(found)
+            return None
+        return found
+
+    def files(self, folder: str, view: gitfiles.Listing | None, app_only: bool = False) -> Iterator[tuple[str, str]]:
+        """(path, kind) of the files under `folder` (a normalised path), sorted, without following folder symlinks
+        (no loops) nor file symlinks that lead out of the root; with `app_only`, a source-control application
+        folder (its sys_app file and the record folders, not dictionary/). Paths are joined as strings: a
+        repository can hold tens of thousands of files, and this runs on every commit (pre-commit's context)."""
         try:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name in SKIP_DIRS:
+            info = os.stat(folder)
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return
+        if (info.st_dev, info.st_ino) in self.seen:
+            return
+        self.seen.add((info.st_dev, info.st_ino))
+        if self.gitignore and any(entry.name == ".git" for entry in entries):
+            view = self.view(folder)  # a work tree of its own (the argument's, or a nested repository)
+        absolute = os.path.abspath(folder)
+        below = _below(absolute, view.root) if view is not None else None
+        git_prefix = None if below is None else (below + "/" if below else "")
+        prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep
+        absolute_prefix = absolute.rstrip(os.sep) + os.sep
+        app = None if app_only else source_control_app(folder)
+        for entry in entries:
+            name = entry.name
+            path = prefix + name
+            relative = None if git_prefix is None else git_prefix + name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if name in SKIP_DIRS or (app_only and name not in APP_FOLDERS):
+                        continue
+                    if view is not None and relative is not None and relative not in view.folders:
+                        continue
+                    if self.exclude and self.exclude.matches(absolute_prefix + name, folder=True):
+                        continue
+                    yield from self.files(path, view, app_only=app is not None and os.path.normpath(path) == app)
                     continue
-                if app is not None and os.path.normpath(path) == app:
-                    yield from _app_folder(path, exclude, seen, root)
-                else:
-                    yield from _walk(path, exclude, seen, root)
-            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUFFIXES and _inside(entry, root):
-                yield path
-        except OSError:
-            continue
-
-
-def _app_folder(app: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], root: str) -> Iterator[str]:
-    """A source-control application folder: its sys_app file and the record folders, not dictionary/."""
-    try:
-        entries = sorted(os.scandir(app), key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
-        if excluded(entry.path, exclude):
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False) and entry.name in APP_FOLDERS:
-                yield from _walk(entry.path, exclude, seen, root)
-            elif entry.is_file() and entry.name.lower().endswith(".xml") and _inside(entry, root):
-                yield entry.path
-        except OSError:
-            continue
+                dot = name.rfind(".")
+                kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
+                if (
+                    kind is not None
+                    and (not app_only or name[dot:].lower() == ".xml")
+                    and (view is None or relative is None or relative in view.files)
+                    and entry.is_file()
+                    and _inside(entry, self.root)
+                    and not (self.exclude and self.exclude.matches(absolute_prefix + name))
+                ):
+                    yield path, kind
+            except OSError:
+                continue
 
 
 def kind_of(path: str) -> str:
     return SUFFIXES.get(os.path.splitext(path)[1].lower(), XML)
 
 
-def discover(paths: Iterable[str], exclude: tuple[str, ...] = ()) -> list[Input]:
+def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True) -> list[Input]:
     """The files of a run, in argument order then sorted within folders; duplicates dropped."""
     found: dict[str, Input] = {}
     seen: set[tuple[int, int]] = set()
@@ -138,12 +213,15 @@ def discover(paths: Iterable[str], exclude: tuple[str, ...] = ()) -> list[Input]
             raise Missing(argument)
         mode = os.stat(argument).st_mode if os.path.exists(argument) else 0
         if stat.S_ISDIR(mode):
-            for path in _walk(argument, exclude, seen, os.path.realpath(argument)):
-                key = os.path.normpath(path)
-                if key not in found:
-                    found[key] = Input(display(path), kind_of(path), explicit=False)
+            walk = _Walk(os.path.realpath(argument), exclude, respect_gitignore, seen)
+            if exclude.matches(argument, folder=True):
+                continue
+            folder = os.path.normpath(argument)
+            for path, kind in walk.files(folder, walk.view(folder)):
+                if path not in found:
+                    found[path] = Input(path.replace(os.sep, "/") if os.sep != "/" else path, kind, explicit=False)
         else:
-            if excluded(argument, exclude):
+            if exclude.matches(argument):
                 continue
             key = os.path.normpath(argument)
             found[key] = Input(display(argument), kind_of(argument), explicit=True)

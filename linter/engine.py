@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
-from linter.discover import XML, Input, discover, display, excluded, kind_of
+from linter.discover import XML, Input, discover, display, kind_of
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.redact import redact
@@ -228,12 +228,13 @@ def run(
         oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules),
     )
+    exclusion = settings.path_filter()
     if stdin is None:
-        inputs = discover(paths or ["."], settings.exclude)
+        inputs = discover(paths or ["."], exclusion, settings.respect_gitignore)
         results = read_all(inputs, options, settings.jobs, debug)
     else:
         name = stdin.name
-        inputs = [] if excluded(name, settings.exclude) else [Input(display(name), kind_of(name), explicit=True)]
+        inputs = [] if exclusion.matches(name) else [Input(display(name), kind_of(name), explicit=True)]
         results = [read_file(item, options, debug, stdin) for item in inputs]
     given = {item.path for item in inputs}
     reported: list[Finding] = []
@@ -258,7 +259,7 @@ def run(
 
         records.extend(
             read_context(
-                context_inputs(settings, inputs),
+                context_inputs(settings, inputs, exclusion),
                 options,
                 lambda items, opts: read_all(items, opts, settings.jobs, debug),
                 use_cache=settings.cache,

@@ -18,8 +18,10 @@ severity: {}          # rule id -> error / warning / info, e.g. {EXO002: error}
 fail-on: error        # the lowest severity that makes the exit code 1
 require-exports: false  # true: a run that reads no ServiceNow export fails (exit 1), e.g. a wrong path in CI
 
-# Files: globs never linted, even when a matching file is named on the command line.
+# Files: gitignore-style globs (relative to this file's folder) never linted, even when a matching file is named
+# on the command line.
 exclude: []
+respect-gitignore: true  # in a git repository read what git tracks or would track; false: every file
 # Paths read to resolve references when files are named (pre-commit); empty: every export git tracks.
 context: []
 

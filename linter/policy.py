@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from linter.discover import excluded
 from linter.model import Finding, Position, Severity
 from linter.read.base import InlineIgnore
 from linter.ruleset import Rule
@@ -49,6 +48,7 @@ def apply(
     kept: list[Finding] = []
     used: set[int] = set()
     inline_used: set[int] = set()
+    per_path = settings.per_path_filters()
     for item in findings:
         if item.rule not in rules and item.rule != "SN000":  # an internal error is always reported
             continue
@@ -56,10 +56,7 @@ def apply(
         if inline is not None:
             inline_used.add(inline)
             continue
-        if any(
-            matches(item.rule, ids) and excluded(item.position.path, [glob])
-            for glob, ids in settings.per_path_ignores.items()
-        ):
+        if any(matches(item.rule, ids) and paths.matches(item.position.path) for paths, ids in per_path):
             continue
         hit = next(
             (

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 from linter.model import Position, Severity
 from linter.read.base import MIB
+
+if TYPE_CHECKING:
+    from linter.discover import PathFilter
 
 
 @dataclass(frozen=True)
@@ -20,11 +24,13 @@ class Suppression:
 class Settings:
     select: tuple[str, ...] = ()  # rule ids or prefixes; empty: all
     ignore: tuple[str, ...] = ()
-    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> rule ids or prefixes
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # glob (relative to root) -> rules
     severity: dict[str, Severity] = field(default_factory=dict)  # rule id -> severity override
     fail_on: Severity = Severity.ERROR
     require_exports: bool = False  # a run that reads no ServiceNow export fails (exit 1)
-    exclude: tuple[str, ...] = ()  # globs, also for files given explicitly
+    exclude: tuple[str, ...] = ()  # gitignore globs relative to `root`, also for files given explicitly
+    exclude_here: tuple[str, ...] = ()  # the same, relative to the current directory (--exclude)
+    respect_gitignore: bool = True  # in a git repository, read what git tracks or would track
     oauth_fields: tuple[str, ...] = ("u_authorized_as",)
     equivalent_domains: tuple[tuple[str, ...], ...] = ()  # groups of domains of one tenant
     alias_ids: tuple[str, ...] = ()  # extra alias id prefixes that mark Exchange Online aliases
@@ -37,9 +43,56 @@ class Settings:
     max_file_size: int = 1024 * MIB
     max_depth: int = 500
     jobs: int = 0  # reader processes; 0: decide from the number of files
-    cache: bool = True  # cache the records of context files (by size and mtime)
+    cache: bool = True  # use the on-disk cache (configuration, context records); False: read and write none
     config_path: str = ""  # the configuration file used, if any
     root: str = "."  # the directory paths in output are relative to (the configuration's folder or cwd)
+
+    def path_filter(self) -> PathFilter:
+        """The exclusions of the run: `exclude` relative to the configuration's folder, `--exclude` to here."""
+        from linter.discover import PathFilter
+
+        return PathFilter(((self.root, self.exclude), (".", self.exclude_here)))
+
+    def per_path_filters(self) -> list[tuple[PathFilter, tuple[str, ...]]]:
+        """Each `per-path-ignores` glob (relative to the configuration's folder) with its rules."""
+        from linter.discover import PathFilter
+
+        return [(PathFilter(((self.root, (glob,)),)), rules) for glob, rules in self.per_path_ignores.items()]
+
+    def to_data(self) -> dict[str, Any]:
+        """The settings as JSON data (the configuration cache), read back by `from_data`."""
+        data: dict[str, Any] = {item.name: getattr(self, item.name) for item in fields(self)}
+        data["severity"] = {rule: level.value for rule, level in self.severity.items()}
+        data["fail_on"] = self.fail_on.value
+        data["suppress"] = [
+            [entry.rule, entry.record, entry.reason, _position_data(entry.source)] for entry in self.suppress
+        ]
+        return data
+
+    @classmethod
+    def from_data(cls, data: object) -> Settings:
+        """Settings from `to_data`'s JSON; ValueError (or TypeError, KeyError) when anything is not as written."""
+        if not isinstance(data, dict) or set(data) != {item.name for item in fields(cls)}:
+            raise ValueError("not snlint settings")
+        values: dict[str, Any] = {}
+        defaults = cls()
+        for item in fields(cls):
+            value, default = data[item.name], getattr(defaults, item.name)
+            if type(default) in (bool, int, str):  # (not Severity, a str of its own kind: below)
+                if type(value) is not type(default):
+                    raise ValueError(item.name)
+                values[item.name] = value
+            elif isinstance(default, tuple) and item.name not in ("equivalent_domains", "suppress"):
+                values[item.name] = _strings(value)
+        values["equivalent_domains"] = tuple(_strings(group) for group in _list(data["equivalent_domains"]))
+        values["per_path_ignores"] = {_string(glob): _strings(rules) for glob, rules in _dict(data["per_path_ignores"])}
+        values["severity"] = {_string(rule): Severity(level) for rule, level in _dict(data["severity"])}
+        values["fail_on"] = Severity(data["fail_on"])
+        values["suppress"] = tuple(
+            Suppression(_string(rule), _string(record), _string(reason), _position(source))
+            for rule, record, reason, source in _list(data["suppress"])
+        )
+        return cls(**values)
 
     def equivalence_map(self) -> dict[str, str]:
         """Each configured domain mapped to its group's first domain (normalised)."""
@@ -51,3 +104,40 @@ class Settings:
             for domain in group:
                 mapping[normalize(domain)] = canonical
         return mapping
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    return value
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list")
+    return value
+
+
+def _dict(value: object) -> list[tuple[Any, Any]]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping")
+    return list(value.items())
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(_string(item) for item in _list(value))
+
+
+def _position_data(position: Position | None) -> list[object] | None:
+    if position is None:
+        return None
+    return [position.path, position.line, position.column, position.end_line, position.end_column]
+
+
+def _position(value: object) -> Position | None:
+    if value is None:
+        return None
+    path, *numbers = _list(value)
+    if len(numbers) != 4 or not all(type(number) is int for number in numbers):
+        raise ValueError("expected a position")
+    return Position(_string(path), *numbers)
