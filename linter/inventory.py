@@ -21,7 +21,8 @@ from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position, Record, Value
 from linter.report.escape import printable
 from linter.resolve import first_field, reference_ids
-from linter.spoke import EXO005, MAILBOX, OAUTH, OUTCOMES, SAME, Pair, Recorded, Spoke, Wiring
+from linter.ruleset import bound_rule, builtin_rules, outcome_rules
+from linter.spoke import CLIENT_CREDENTIALS_ONLY, MAILBOX, OAUTH, Pair, Recorded, Spoke, Wiring
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -35,14 +36,13 @@ VERDICT_WORDS = {
     "cannot_verify": "cannot verify",
     "client_credentials_only": "client-credentials only",
 }
-_KEY_BY_OUTCOME = {SAME: "same", **{rule: key for key, rule in OUTCOMES.items()}}
 
 # Roles of an OAuth 2.0 credential for the pairing (JSON `role`).
 USER_GRANT, CLIENT_CREDENTIALS, INACTIVE = "user", "client_credentials", "inactive"
 # States of a reference (JSON `state`).
 RESOLVED, DELETED, MISSING = "resolved", "deleted", "missing"
 # Input problems worth showing next to an inventory: a file that could not be read hides its aliases.
-PROBLEM_RULES = ("SN000", "SN001", "SN002")
+PROBLEM_KINDS = ("internal", "unparseable", "refused")
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,9 @@ Reported = Mapping[tuple[str, tuple[str, int, int]], Finding]  # the run's findi
 def build(spoke: Spoke, findings: Iterable[Finding], files: int) -> Inventory:
     """The inventory of a resolved spoke; `findings` (the run's, after configuration) mark verdicts reported."""
     reported = {(item.rule, _where(item.position)): item for item in findings}
-    problems = [item for item in reported.values() if item.rule in PROBLEM_RULES]
+    rules = builtin_rules()
+    problem_rules = {rule.id for rule in (bound_rule(rules, kind) for kind in PROBLEM_KINDS) if rule is not None}
+    problems = [item for item in reported.values() if item.rule in problem_rules]
     problems.sort(key=lambda item: item.sort_key())
     return Inventory([_alias(spoke, wiring, reported) for wiring in spoke.wirings], files, problems)
 
@@ -359,11 +361,11 @@ def _reporting(
 
 
 def _pair_verdict(pair: Pair, reported: Reported) -> VerdictRow:
-    rule = None if pair.outcome == SAME else pair.outcome
+    rule = outcome_rules().get(pair.outcome)
     position = pair.where.position  # where the EXO rules report the pair
     is_reported, severity = _reporting(rule, position, reported)
     return VerdictRow(
-        _KEY_BY_OUTCOME[pair.outcome],
+        pair.outcome,
         rule,
         _record_ref(pair.mailbox),
         pair.user.text if pair.user is not None else "",
@@ -382,15 +384,16 @@ def _client_only_verdicts(
 ) -> list[VerdictRow]:
     """EXO005: the alias's Mailbox credentials have only client-credentials OAuth credentials (no user)."""
     position = wiring.where.position  # where EXO005 is reported
-    is_reported, severity = _reporting(EXO005, position, reported)
+    rule = outcome_rules().get(CLIENT_CREDENTIALS_ONLY)
+    is_reported, severity = _reporting(rule, position, reported)
     clients = tuple(_record_ref(record) for record in wiring.client_credentials)
     rows = []
     for mailbox in wiring.mailbox:
         user = mailbox.get(spoke.profile.user_field)
         rows.append(
             VerdictRow(
-                "client_credentials_only",
-                EXO005,
+                CLIENT_CREDENTIALS_ONLY,
+                rule,
                 _record_ref(mailbox),
                 user.text if user is not None else "",
                 clients,

@@ -112,16 +112,12 @@ class Dangling:
         return "which an update in the inputs deletes" if self.deleted else "which is not in the inputs"
 
 
-# Pair outcomes, by the rule that reports them (None: same account).
+# Pair outcomes: SAME (same account), or the verdict that rule files bind to a rule (check: {kind: same_identity,
+# outcome: ...}).
 SAME = "same"
-EXO001, EXO002, EXO003, EXO004, EXO005 = "EXO001", "EXO002", "EXO003", "EXO004", "EXO005"
-OUTCOMES = {  # the outcome names rule files bind to (check: {kind: same_identity, outcome: ...})
-    "differs": EXO001,
-    "may_differ": EXO002,
-    "not_comparable": EXO003,
-    "cannot_verify": EXO004,
-    "client_credentials_only": EXO005,
-}
+DIFFERS, MAY_DIFFER, NOT_COMPARABLE = "differs", "may_differ", "not_comparable"
+CANNOT_VERIFY, CLIENT_CREDENTIALS_ONLY = "cannot_verify", "client_credentials_only"
+OUTCOMES = (DIFFERS, MAY_DIFFER, NOT_COMPARABLE, CANNOT_VERIFY, CLIENT_CREDENTIALS_ONLY)
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ class Pair:
     user: Value | None  # the Mailbox credential's user_name
     oauth: Record | None
     recorded: Recorded | None
-    outcome: str  # SAME or a rule id
+    outcome: str  # SAME or one of OUTCOMES
     reason: str  # why, in words, for messages
     via: str = ""  # where the OAuth credential came from when not the alias itself ("parent 'X'", ...)
 
@@ -415,8 +411,8 @@ def _unpaired(spoke: Spoke, wiring: Wiring, mailbox: Record, user: Value | None)
     )
     mailbox_identity = parse_user(user.text if user is not None else "")
     if mailbox_identity.shape not in (UPN, EMPTY):
-        return Pair(wiring.alias, mailbox, user, None, None, EXO003, _not_upn(mailbox_identity))
-    return Pair(wiring.alias, mailbox, user, None, None, EXO004, reason)
+        return Pair(wiring.alias, mailbox, user, None, None, NOT_COMPARABLE, _not_upn(mailbox_identity))
+    return Pair(wiring.alias, mailbox, user, None, None, CANNOT_VERIFY, reason)
 
 
 _SHAPES = {"downlevel": "a down-level DOMAIN\\user name", "local": "a local .\\user name", "bare": "a bare user name"}
@@ -434,9 +430,9 @@ def _compare(
 ) -> Pair:
     mailbox_identity = parse_user(user.text if user is not None else "")
     if mailbox_identity.shape == EMPTY:
-        return Pair(alias, mailbox, user, oauth, None, EXO004, "the Mailbox credential has no user name", via)
+        return Pair(alias, mailbox, user, oauth, None, CANNOT_VERIFY, "the Mailbox credential has no user name", via)
     if mailbox_identity.shape != UPN:
-        return Pair(alias, mailbox, user, oauth, None, EXO003, _not_upn(mailbox_identity), via)
+        return Pair(alias, mailbox, user, oauth, None, NOT_COMPARABLE, _not_upn(mailbox_identity), via)
     if recorded is None or recorded.identity.shape == EMPTY:
         fields = " or ".join(spoke.profile.oauth_fields)
         what = (
@@ -449,19 +445,19 @@ def _compare(
             f"that signed in at 'Get OAuth Token' in the credential's {fields} field (or `authorized_as` in a "
             "YAML/JSON credential export)"
         )
-        return Pair(alias, mailbox, user, oauth, recorded, EXO004, reason, via)
+        return Pair(alias, mailbox, user, oauth, recorded, CANNOT_VERIFY, reason, via)
     if recorded.identity.shape != UPN:
         reason = (
             f"cannot verify: the account recorded on OAuth 2.0 credential {oauth.label} "
             f"('{recorded.identity.text}') is not a UPN; record the UPN that signed in at 'Get OAuth Token'"
         )
-        return Pair(alias, mailbox, user, oauth, recorded, EXO004, reason, via)
+        return Pair(alias, mailbox, user, oauth, recorded, CANNOT_VERIFY, reason, via)
     verdict = grade(mailbox_identity, recorded.identity, spoke.profile.equivalent_domains)
     outcome = {
         Verdict.SAME: SAME,
-        Verdict.DIFFERS: EXO001,
-        Verdict.MAYBE: EXO002,
-        Verdict.NOT_COMPARABLE: EXO004,
+        Verdict.DIFFERS: DIFFERS,
+        Verdict.MAYBE: MAY_DIFFER,
+        Verdict.NOT_COMPARABLE: CANNOT_VERIFY,
     }[verdict]
     return Pair(alias, mailbox, user, oauth, recorded, outcome, verdict.value, via)
 

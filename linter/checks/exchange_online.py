@@ -1,21 +1,23 @@
-"""Exchange Online spoke checks: the identity pairs (EXO001-EXO005), unresolved references (CRD001) and inactive
-bindings (CRD003), all read from the one resolution in linter/spoke.py."""
+"""Exchange Online spoke checks: the identity pairs, unresolved references and inactive bindings, all read from
+the one resolution in linter/spoke.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.checks import Context, finding
+from linter.checks import Context, Kind, finding
 from linter.identity import ACCOUNT_CLAIMS, EMPTY
 from linter.model import Finding, Record, Value
 from linter.ruleset import Rule
-from linter.spoke import EXO001, EXO002, EXO003, EXO005, OUTCOMES, Pair
+from linter.spoke import CLIENT_CREDENTIALS_ONLY, DIFFERS, MAY_DIFFER, NOT_COMPARABLE, OUTCOMES, Pair
 
 
 def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
-    wanted = OUTCOMES[rule.check["outcome"]]
+    """The Exchange Online pairs of Mailbox and OAuth 2.0 credentials (linter/spoke.py) with the verdict
+    `outcome`: differs, may_differ, not_comparable, cannot_verify or client_credentials_only."""
+    wanted = rule.check["outcome"]
     for wiring in context.spoke.wirings:
-        if wanted == EXO005 and wiring.client_credentials_only:
+        if wanted == CLIENT_CREDENTIALS_ONLY and wiring.client_credentials_only:
             clients = ", ".join(credential.label for credential in wiring.client_credentials)
             mailbox = ", ".join(credential.label for credential in wiring.mailbox)
             yield finding(
@@ -60,7 +62,7 @@ def _pair_finding(rule: Rule, pair: Pair, connections: list[Record]) -> Finding:
     elif pair.oauth is not None:
         related.append((pair.oauth.where, f"OAuth 2.0 credential {pair.oauth.label}"))
     subject = f"Mailbox credential {mailbox.label} of alias '{alias}'"
-    if pair.outcome == EXO001:
+    if pair.outcome == DIFFERS:
         assert pair.recorded is not None and pair.oauth is not None
         oauth_user = pair.recorded.identity.text
         message = (
@@ -68,7 +70,7 @@ def _pair_finding(rule: Rule, pair: Pair, connections: list[Record]) -> Finding:
             f"credential {pair.oauth.label}{via}; set the Mailbox credential's user name to '{oauth_user}' or run "
             f"Get OAuth Token again signed in as '{user}' (KB2663456)"
         )
-    elif pair.outcome == EXO002:
+    elif pair.outcome == MAY_DIFFER:
         assert pair.recorded is not None and pair.oauth is not None
         oauth_user = pair.recorded.identity.text
         if pair.recorded.identity.proven:
@@ -81,7 +83,7 @@ def _pair_finding(rule: Rule, pair: Pair, connections: list[Record]) -> Finding:
             f"{subject}: user '{user}' may not be the Microsoft account '{oauth_user}' that authorised OAuth 2.0 "
             f"credential {pair.oauth.label}{via} ({why}); {fix}"
         )
-    elif pair.outcome == EXO003:
+    elif pair.outcome == NOT_COMPARABLE:
         message = f"{subject}: {pair.reason}; set it to the UPN of the account that signed in at Get OAuth Token"
     else:
         message = f"{subject} (user '{user}'): {pair.reason}" + (via if pair.oauth is not None else "")
@@ -92,6 +94,8 @@ def _pair_finding(rule: Rule, pair: Pair, connections: list[Record]) -> Finding:
 
 
 def unresolved_reference(rule: Rule, context: Context) -> Iterator[Finding]:
+    """A reference the Exchange Online wiring needs (parent alias, connection credential or alias, OAuth entity
+    profile) points to a record that is not in the inputs, or that an update in them deletes."""
     seen: set[tuple[str, str, str]] = set()
     for wiring in context.spoke.wirings:
         for dangling in wiring.dangling:
@@ -111,6 +115,7 @@ def unresolved_reference(rule: Rule, context: Context) -> Iterator[Finding]:
 
 
 def inactive_binding(rule: Rule, context: Context) -> Iterator[Finding]:
+    """An inactive credential or connection is bound to an Exchange Online alias."""
     seen: set[str] = set()
     for wiring in context.spoke.wirings:
         for record in wiring.inactive:
@@ -126,3 +131,15 @@ def inactive_binding(rule: Rule, context: Context) -> Iterator[Finding]:
                 active,
                 [record, wiring.alias],
             )
+
+
+KINDS = (
+    Kind(
+        "same_identity",
+        same_identity,
+        {"outcome": {"enum": list(OUTCOMES)}},
+        ("outcome",),
+    ),
+    Kind("unresolved_reference", unresolved_reference),
+    Kind("inactive_binding", inactive_binding),
+)

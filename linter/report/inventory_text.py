@@ -20,7 +20,7 @@ from linter.inventory import (
 from linter.model import Position, Severity
 from linter.report.escape import printable
 from linter.report.text import COLORS, Style
-from linter.spoke import OUTCOMES
+from linter.ruleset import outcome_rules
 
 # Columns wider than this do not widen the table for every row (a long value just pushes WHERE to the right).
 MAX_NAME = 52
@@ -141,8 +141,9 @@ def _summary(inventory: Inventory) -> str:
         f"{counts['mailbox_credentials']} Mailbox credential(s)",
     ]
     verdicts = inventory.verdict_counts()
+    rules = outcome_rules()
     shown = [
-        f"{verdicts[key]} {VERDICT_WORDS[key]}" + (f" ({OUTCOMES[key]})" if key in OUTCOMES else "")
+        f"{verdicts[key]} {VERDICT_WORDS[key]}" + (f" ({rules[key]})" if key in rules else "")
         for key in VERDICT_KEYS
         if verdicts[key]
     ]

@@ -24,7 +24,6 @@ INFORMATION_URI = "https://github.com/snlint/snlint"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "snlint/v1"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-TAGS = {"EXO": ("exchange-online", "KB2663456"), "CRD": ("credentials",), "SN": ("snlint",)}
 
 
 class Locator:
@@ -71,9 +70,7 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         links = (f"<{item}>" if item.startswith("http") else item for item in rule.references)
         markdown += "\n\nReferences:\n" + "\n".join(f"- {link}" for link in links)
     markdown += f"\n\n[{rule.id} {rule.name}]({rule.help_uri})"
-    tags = list(TAGS.get(rule.id.rstrip("0123456789"), ("snlint",)))
-    if rule.check.get("kind") == "plaintext_secret":
-        tags.append("security")
+    tags = list(rule.tags or ("snlint",))
     return {
         "id": rule.id,
         "name": rule.name,
