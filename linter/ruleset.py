@@ -206,6 +206,12 @@ def bind(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> list[Finding
 
 
 @cache
+def kind_rule(kind: str) -> str:
+    """The built-in rule of check kind `kind` (the first, by id), for outputs that name it: "" when none."""
+    return next((rule.id for rule in builtin_rules().values() if rule.check.get("kind") == kind), "")
+
+
+@cache
 def outcome_rules() -> dict[str, str]:
     """The built-in rule reporting each Exchange Online pair outcome (`check: {kind: same_identity, outcome: ...}`)."""
     rules = builtin_rules().values()

@@ -22,7 +22,7 @@ from linter.inventory import (
 from linter.model import Position
 from linter.report import inventory_mermaid
 from linter.report.escape import printable
-from linter.ruleset import outcome_rules
+from linter.ruleset import kind_rule, outcome_rules
 
 ICONS = {"error": "\u274c", "warning": "\u26a0\ufe0f", "info": "\u2139\ufe0f", "same": "\u2705", "off": "\u2796"}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
@@ -220,7 +220,8 @@ def render(inventory: Inventory) -> str:
         for unresolved in entry.unresolved:
             state = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
             others.append([alias, f"{code(unresolved.name)} ({plain(unresolved.table)})",
-                           f"{plain(unresolved.field)} {code(unresolved.target)}: {state} (CRD001)",
+                           f"{plain(unresolved.field)} {code(unresolved.target)}: {state} "
+                           f"({kind_rule('unresolved_reference')})",
                            where(unresolved.position)])
     if others:
         out += ["", "### Other, deleted and unresolved records", ""]

@@ -20,7 +20,7 @@ from linter.inventory import (
 from linter.model import Position, Severity
 from linter.report.escape import printable
 from linter.report.text import COLORS, Style
-from linter.ruleset import outcome_rules
+from linter.ruleset import kind_rule, outcome_rules
 
 # Columns wider than this do not widen the table for every row (a long value just pushes WHERE to the right).
 MAX_NAME = 52
@@ -81,7 +81,7 @@ def _alias_rows(entry: AliasInventory) -> list[_Row]:
     for unresolved in entry.unresolved:
         where_to = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
         rows.append(_Row("  unresolved", f"{unresolved.table} '{printable(unresolved.name)}'",
-                         f"{unresolved.field} -> {unresolved.target}: {where_to} (CRD001)",
+                         f"{unresolved.field} -> {unresolved.target}: {where_to} ({kind_rule('unresolved_reference')})",
                          _where(unresolved.position), YELLOW))
     for verdict in entry.verdicts:
         rows.append(_verdict_row(verdict))
