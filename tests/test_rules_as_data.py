@@ -240,3 +240,33 @@ def test_configured_secret_fields_reach_both_secret_rules(tmp_path: Path) -> Non
         ("CRD006", 4, 12),
         ("CRD002", 7, 12),
     }
+
+
+def test_the_check_kind_page_example_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/check-kinds.md: its module registers, its rule file validates against the regenerated schema, and the
+    check reports an over-long name at the name's position."""
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
+    from ruamel.yaml import YAML
+
+    from linter.model import Record, Value
+    from linter.resolve import resolve
+
+    page = (ROOT / "docs" / "check-kinds.md").read_text(encoding="utf-8")
+    code = page.split("```python\n", 1)[1].split("```", 1)[0]
+    rule_text = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    module = types.ModuleType("linter.checks.lengths")
+    exec(compile(code, "docs/check-kinds.md", "exec"), module.__dict__)  # our own documentation, not input
+    monkeypatch.setitem(sys.modules, "linter.checks.lengths", module)
+    monkeypatch.setattr(checks, "MODULES", (*checks.MODULES, "lengths"))
+    data = YAML(typ="safe").load(rule_text)
+    jsonschema.Draft202012Validator(json.loads(rule_schema())).validate(data)
+    rule = Rule.from_data(data, "ACME050.yaml")
+    here = Position("creds.xml", 7, 7)
+    records = [
+        Record("windows_credentials", sys_id, {"sys_id": Value(sys_id, here), "name": Value(name, here)}, here)
+        for sys_id, name in (("a" * 32, "Mailbox " + "x" * 100), ("b" * 32, "Mailbox"))
+    ]
+    found = list(registry()["field_length"].check(rule, Context(resolve(records), make_profile(Settings()))))
+    assert [(item.rule, item.position, item.severity) for item in found] == [("ACME050", here, Severity.WARNING)]
+    assert "field 'name' is 108 characters long, over 100" in found[0].message
+    assert "windows_credentials" in tables_read([rule], make_profile(Settings()))
