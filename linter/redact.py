@@ -14,11 +14,12 @@ from linter.model import Record, SecretForm, Value
 # the key, more markers and key versions (noncharacters and digits), the ciphertext (base64 or base64url), U+FDEE
 # U+FDEF. Markers and key versions are matched loosely (releases may vary them); a value that merely starts and
 # ends with the two noncharacter pairs, without a key id and ciphertext, is a forged or damaged envelope.
-# Linear by construction: the ciphertext is the base64 run after the last noncharacter (str.rstrip finds it), so
-# the key versions' digits and the ciphertext's never compete; in _MARKERS only single characters or a fixed count
-# stand between quantified parts whose classes overlap.
+# Linear by construction, and without copying the value: the ciphertext is the base64 run after the last
+# noncharacter (_CIPHERTEXT: tried from each noncharacter, each attempt runs only to the next one), so the key
+# versions' digits and the ciphertext's never compete; in _MARKERS only single characters or a fixed count stand
+# between quantified parts whose classes overlap.
 _OPEN, _CLOSE = "\ufdde\ufddf", "\ufdee\ufdef"
-_CIPHER_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+_CIPHERTEXT = re.compile(r"[\ufdd0-\ufdef][A-Za-z0-9+/=_\-]+\Z")
 _MARKERS = re.compile(r"[\ufdd0-\ufdef]*[0-9A-Fa-f]{32}[\ufdd0-\ufdef][\ufdd0-\ufdef0-9]*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 LEGACY_MAX = 4096  # characters: a legacy-encrypted secret is short; longer base64 is not taken for one
@@ -44,13 +45,9 @@ def classify(text: str) -> SecretForm:
 def _is_envelope(value: str) -> bool:
     if not (value.startswith(_OPEN) and value.endswith(_CLOSE)):
         return False
-    body = value[len(_OPEN) : -len(_CLOSE)]
-    markers = body.rstrip(_CIPHER_CHARS)
-    return (
-        len(markers) < len(body)  # a ciphertext
-        and "\ufdd0" <= markers[-1:] <= "\ufdef"  # that follows a marker (not a digit of a key version)
-        and _MARKERS.fullmatch(markers) is not None
-    )
+    end = len(value) - len(_CLOSE)
+    cipher = _CIPHERTEXT.search(value, len(_OPEN), end)  # the string ends at `end` for `\Z`
+    return cipher is not None and _MARKERS.fullmatch(value, len(_OPEN), cipher.start() + 1) is not None
 
 
 def _is_text(raw: bytes) -> bool:

@@ -4,7 +4,9 @@ the key-management framework exported Password (2 Way Encrypted) values, is a CR
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,16 +104,30 @@ HOSTILE = {
 }
 
 
+# A regular-expression search that visits every character and matches none: the linear baseline that classify's
+# time is measured against, so that processor caches (a 40 KB text scans faster per character than a 400 KB one)
+# do not pass for growth.
+_BASELINE = re.compile(r"[^\s\S]")
+
+
+def _best(action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(5):  # the best of five: the machine is shared
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
 def test_classify_is_linear_on_hostile_envelopes(shape: str) -> None:
-    def seconds(n: int) -> float:
+    def relative_cost(n: int) -> tuple[float, float]:
         value = HOSTILE[shape](n)
-        start = time.perf_counter()
-        for _ in range(5):
-            classify(value)
-        return time.perf_counter() - start
+        seconds = _best(lambda: classify(value))
+        return seconds, seconds / max(_best(lambda: _BASELINE.search(value)), 1e-6)
 
-    seconds(1000)  # warm up
-    small, large = seconds(20_000), seconds(200_000)
-    assert large < 0.5, large  # quadratic: minutes
-    assert large / max(small, 1e-4) < 25, (small, large)
+    relative_cost(1000)  # warm up
+    (_, small), (seconds, large) = relative_cost(20_000), relative_cost(200_000)
+    assert seconds < 0.5, seconds  # the old pattern: over a minute on the "digits" shapes at this size
+    # Linear: a constant number of scans at both sizes; quadratic would cost 10 times more scans at 10 times the size.
+    assert large / small < 4, (small, large)
