@@ -17,7 +17,16 @@ from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.redact import redact
 from linter.resolve import Bundle, resolve
-from linter.ruleset import Rule, RuleError, bind, bound_rule, builtin_profile, builtin_rules, load_rule_paths
+from linter.ruleset import (
+    Rule,
+    RuleError,
+    bind,
+    bound_rule,
+    builtin_profile,
+    builtin_rules,
+    check_bindings,
+    load_rule_paths,
+)
 from linter.settings import Settings
 from linter.spoke import Profile
 
@@ -48,6 +57,7 @@ def load_rules(settings: Settings) -> dict[str, Rule]:
             if rule_id in rules:
                 raise RuleError(f"{rule.source}: rule id {rule_id} is a built-in rule; choose another id")
             rules[rule_id] = rule
+        check_bindings(rules)
     return rules
 
 

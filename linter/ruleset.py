@@ -190,6 +190,16 @@ def bound_rule(rules: Mapping[str, Rule], problem: str) -> Rule | None:
     return next((rule for rule in rules.values() if problem in rule.check.get("problems", ())), None)
 
 
+def check_bindings(rules: Mapping[str, Rule]) -> None:
+    """Each problem kind is bound by one rule at most: a second binding (a custom `input` rule) is a RuleError."""
+    bound: dict[str, Rule] = {}
+    for rule in rules.values():
+        for problem in rule.check.get("problems", ()):
+            if problem in bound:
+                raise RuleError(f"{rule.source}: problem kind '{problem}' is already reported by {bound[problem].id}")
+            bound[problem] = rule
+
+
 def bind(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> list[Finding]:
     """Findings as their rules report them: a finding of a problem kind (its `rule` is the kind, its `key` without
     a rule id) becomes a finding of the rule that binds the kind, with that rule's severity; a kind no rule binds

@@ -70,6 +70,21 @@ def test_every_problem_kind_is_bound_by_exactly_one_built_in_rule() -> None:
     assert sorted(outcomes) == sorted(set(outcomes))
 
 
+def test_a_custom_rule_cannot_bind_a_bound_problem_kind(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "ACME032.yaml").write_text(
+        "id: ACME032\nname: broken-files\nseverity: info\nsummary: s\ndescription: d\n"
+        "check:\n  kind: input\n  problems: [unparseable]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / ".snlint.yaml").write_text("rule-paths: [rules]\n", encoding="utf-8")
+    result = snlint(".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "snlint: error: rules/ACME032.yaml: problem kind 'unparseable' is already reported by SN001\n"
+    )
+
+
 def test_bind_gives_the_binding_rule_its_id_severity_and_key() -> None:
     rules = builtin_rules()
     problem = Finding("unparseable", Severity.ERROR, "m", Position("a.xml", 3, 4), key="a.xml")
