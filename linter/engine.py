@@ -17,7 +17,16 @@ from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.redact import redact
 from linter.resolve import Bundle, resolve
-from linter.ruleset import Rule, RuleError, builtin_profile, builtin_rules, load_rule_paths
+from linter.ruleset import (
+    Rule,
+    RuleError,
+    bind,
+    bound_rule,
+    builtin_profile,
+    builtin_rules,
+    check_bindings,
+    load_rule_paths,
+)
 from linter.settings import Settings
 from linter.spoke import Profile
 
@@ -25,6 +34,7 @@ from linter.spoke import Profile
 # was slower than `--jobs 1` for 2,000, 2,640 and 20,000 files, so a pool needs a third core and many files.
 PARALLEL_MIN_FILES = 2_000
 PARALLEL_MIN_CORES = 3
+INTERNAL = "internal"  # the problem kind of snlint's own failures (rules/ binds it to a rule)
 
 
 @dataclass
@@ -53,9 +63,7 @@ class Stdin:
 
 
 def load_rules(settings: Settings) -> dict[str, Rule]:
-    """Built-in and custom rules, with configured options (extra secret fields) attached."""
-    from dataclasses import replace
-
+    """Built-in and custom rules."""
     rules = builtin_rules()
     if settings.rule_paths:
         from pathlib import Path
@@ -64,21 +72,13 @@ def load_rules(settings: Settings) -> dict[str, Rule]:
             if rule_id in rules:
                 raise RuleError(f"{rule.source}: rule id {rule_id} is a built-in rule; choose another id")
             rules[rule_id] = rule
-    if settings.secret_fields:
-        for rule_id, rule in rules.items():
-            if rule.check.get("kind") == "plaintext_secret":
-                rules[rule_id] = replace(rule, options={"extra-fields": settings.secret_fields})
+        check_bindings(rules)
     return rules
 
 
-def secret_fields(rules: Mapping[str, Rule]) -> frozenset[str]:
-    """Every field a secret rule names (run or not, built-in fields and `secret-fields`): never kept in memory."""
-    return frozenset(
-        name
-        for rule in rules.values()
-        if rule.check.get("kind") == "plaintext_secret"
-        for name in (*rule.check.get("fields", ()), *rule.options.get("extra-fields", ()))
-    )
+def secret_fields(rules: Mapping[str, Rule], settings: Settings) -> frozenset[str]:
+    """Every field a secret rule names (run or not) and the configured `secret-fields`: never kept in memory."""
+    return checks.secret_fields(rules.values(), settings.secret_fields)
 
 
 def make_profile(settings: Settings) -> Profile:
@@ -170,12 +170,12 @@ def _problem(problem: InputProblem) -> ReadResult:
 
 def _internal(where: str, error: BaseException) -> Finding:
     return Finding(
-        "SN000",
+        INTERNAL,
         Severity.ERROR,
         f"internal error while processing this file ({type(error).__name__}); please report it as a bug with "
         "the snlint version (run with --debug for the traceback)",
         Position(where, 1, 1),
-        key=f"SN000:{where}",
+        key=where,
     )
 
 
@@ -226,7 +226,7 @@ def run(
         max_bytes=settings.max_file_size,
         max_depth=settings.max_depth,
         oauth_fields=profile.oauth_fields,
-        secret_fields=secret_fields(rules),
+        secret_fields=secret_fields(rules, settings),
     )
     exclusion = settings.path_filter()
     if stdin is None:
@@ -266,12 +266,12 @@ def run(
             )
         )
     bundle = resolve(records)
-    context = checks.Context(bundle, profile)
+    context = checks.Context(bundle, profile, settings.secret_fields)
     kinds = checks.registry()
-    internal = any(item.rule == "SN000" for item in reported)
+    internal = any(item.rule == INTERNAL for item in reported)
     for rule in active.values():
         try:
-            found = list(kinds[rule.check["kind"]](rule, context))
+            found = list(kinds[rule.check["kind"]].check(rule, context))
         except Exception as error:
             if debug:
                 import traceback
@@ -283,7 +283,11 @@ def run(
         if in_context:
             found = [item for item in found if _touches(item, given, named_ids)]
         reported.extend(found)
-    findings = policy.apply(_unique(reported), active, settings, ignores, whole_run=not named)
+    always = bound_rule(rules, INTERNAL)  # an internal error is reported whatever is selected
+    findings = policy.apply(
+        _unique(bind(reported, rules)), active, settings, ignores, whole_run=not named,
+        always=frozenset({always.id} if always is not None else ()),
+    )
     scope = sorted(given) if named else None
     return Run(findings, exports, internal, bundle, context, active, scope, len(inputs), skipped, options.secret_fields)
 

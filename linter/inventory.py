@@ -21,7 +21,8 @@ from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position, Record, Value
 from linter.report.escape import printable
 from linter.resolve import first_field, reference_ids
-from linter.spoke import CLIENT_ONLY, MAILBOX, OAUTH, OUTCOMES, Pairs, Recorded, Spoke, Wiring
+from linter.ruleset import bound_rule, builtin_rules, outcome_rules
+from linter.spoke import CLIENT_ONLY, MAILBOX, OAUTH, Pairs, Recorded, Spoke, Wiring
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -41,7 +42,7 @@ USER_GRANT, CLIENT_CREDENTIALS, INACTIVE = "user", "client_credentials", "inacti
 # States of a reference (JSON `state`).
 RESOLVED, DELETED, MISSING = "resolved", "deleted", "missing"
 # Input problems worth showing next to an inventory: a file that could not be read hides its aliases.
-PROBLEM_RULES = ("SN000", "SN001", "SN002")
+PROBLEM_KINDS = ("internal", "unparseable", "refused")
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,9 @@ Reported = Mapping[tuple[str, tuple[str, int, int]], Finding]  # the run's findi
 def build(spoke: Spoke, findings: Iterable[Finding], files: int) -> Inventory:
     """The inventory of a resolved spoke; `findings` (the run's, after configuration) mark verdicts reported."""
     reported = {(item.rule, _where(item.position)): item for item in findings}
-    problems = [item for item in reported.values() if item.rule in PROBLEM_RULES]
+    rules = builtin_rules()
+    problem_rules = {rule.id for rule in (bound_rule(rules, kind) for kind in PROBLEM_KINDS) if rule is not None}
+    problems = [item for item in reported.values() if item.rule in problem_rules]
     problems.sort(key=lambda item: item.sort_key())
     return Inventory([_alias(spoke, wiring, reported) for wiring in spoke.wirings], files, problems)
 
@@ -361,7 +364,7 @@ def _reporting(
 def _pair_verdict(group: Pairs, spoke: Spoke, reported: Reported) -> VerdictRow:
     from linter.checks.exchange_online import reason, via_words
 
-    rule = OUTCOMES.get(group.outcome)
+    rule = outcome_rules().get(group.outcome)
     position = group.first.where.position  # where the EXO rules report the pair
     is_reported, severity = _reporting(rule, position, reported)
     user = group.first.user
@@ -387,7 +390,7 @@ def _client_only_verdicts(
 ) -> list[VerdictRow]:
     """EXO005: the alias's Mailbox credentials have only client-credentials OAuth credentials (no user)."""
     position = wiring.where.position  # where EXO005 is reported
-    rule = OUTCOMES[CLIENT_ONLY]
+    rule = outcome_rules().get(CLIENT_ONLY)
     is_reported, severity = _reporting(rule, position, reported)
     clients = tuple(_record_ref(record) for record in wiring.client_credentials)  # bounded by the input
     rows = []

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from linter.model import Finding, Position, Severity
 from linter.read.base import InlineIgnore
-from linter.ruleset import Rule
+from linter.ruleset import Rule, bound_rule
 from linter.settings import Settings
 
 
@@ -39,8 +39,10 @@ def apply(
     settings: Settings,
     ignores: Sequence[InlineIgnore] = (),
     whole_run: bool = True,
+    always: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """Filter and re-grade findings as configured; add SN004 / SN005 for unused or reason-less suppressions.
+    """Filter and re-grade findings as configured (`always`: rule ids reported even when not selected); add
+    findings for unused or reason-less suppressions (problem kinds `unused-suppression`, `missing-reason`).
 
     A suppression is reported unused only when it could have matched: its rule ran, and (for configuration
     entries) the run covered every file (`whole_run`), not only the files named on the command line.
@@ -50,7 +52,7 @@ def apply(
     inline_used: set[int] = set()
     per_path = settings.per_path_filters()
     for item in findings:
-        if item.rule not in rules and item.rule != "SN000":  # an internal error is always reported
+        if item.rule not in rules and item.rule not in always:
             continue
         inline = _inline_hit(item, ignores)
         if inline is not None:
@@ -73,32 +75,33 @@ def apply(
         if severity is not None and severity != item.severity:
             item = _with_severity(item, severity)
         kept.append(item)
-    if "SN004" in rules and whole_run:
+    unused, reasonless = bound_rule(rules, "unused-suppression"), bound_rule(rules, "missing-reason")
+    if unused is not None and whole_run:
         for index, entry in enumerate(settings.suppress):
             if index not in used and any(matches(rule_id, [entry.rule]) for rule_id in rules):
                 kept.append(
                     Finding(
-                        "SN004",
-                        settings.severity.get("SN004", Severity.WARNING),
+                        unused.id,
+                        settings.severity.get(unused.id, unused.severity),
                         f"suppression of {entry.rule} for record '{entry.record}' matches no finding: remove it",
                         entry.source or Position(settings.config_path or ".", 1, 1),
-                        key=f"SN004:{entry.rule}:{entry.record}",
+                        key=f"{unused.id}:{entry.rule}:{entry.record}",
                     )
                 )
     for index, ignore in enumerate(ignores):
         rules_text = ",".join(ignore.rules)
-        if not ignore.reason and "SN005" in rules:
+        if not ignore.reason and reasonless is not None:
             kept.append(
-                Finding("SN005", settings.severity.get("SN005", Severity.WARNING),
+                Finding(reasonless.id, settings.severity.get(reasonless.id, reasonless.severity),
                         f"suppression of {rules_text} gives no reason: add one after the rule list",
-                        ignore.position, key=f"SN005:{ignore.position.path}:{rules_text}")
+                        ignore.position, key=f"{reasonless.id}:{ignore.position.path}:{rules_text}")
             )
         ran = any(matches(rule_id, ignore.rules) for rule_id in rules)
-        if index not in inline_used and ran and "SN004" in rules:
+        if index not in inline_used and ran and unused is not None:
             kept.append(
-                Finding("SN004", settings.severity.get("SN004", Severity.WARNING),
+                Finding(unused.id, settings.severity.get(unused.id, unused.severity),
                         f"suppression of {rules_text} matches no finding on this line or the next: remove it",
-                        ignore.position, key=f"SN004:{ignore.position.path}:{rules_text}")
+                        ignore.position, key=f"{unused.id}:{ignore.position.path}:{rules_text}")
             )
     return sorted(kept, key=Finding.sort_key)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-from linter.model import Severity
+from linter.model import Finding, Severity
 
 INDEX = "index.json"
 PROFILE = "exchange-online.profile.yaml"
@@ -34,7 +35,8 @@ class Rule:
     check: Mapping[str, Any]
     references: tuple[str, ...] = ()
     source: str = "built-in"
-    options: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()  # SARIF tags (rule categories for code-scanning filters)
+    sensitive: bool = False  # its findings point at secret values: never show their source line
 
     @property
     def help_uri(self) -> str:
@@ -51,6 +53,8 @@ class Rule:
             check=dict(data["check"]),
             references=tuple(data.get("references", ())),
             source=source,
+            tags=tuple(data.get("tags", ())),
+            sensitive=bool(data.get("sensitive", False)),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -61,6 +65,8 @@ class Rule:
             "summary": self.summary,
             "description": self.description,
             "references": list(self.references),
+            "tags": list(self.tags),
+            "sensitive": self.sensitive,
             "check": dict(self.check),
         }
 
@@ -137,15 +143,37 @@ def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
         raise RuleError(f"{path}:{line}:{column}: invalid rule: {schema_error_message(errors[0])}")
     template = document["check"].get("message")
     if isinstance(template, str):
-        try:
-            template.format(table="", record="", field="")
-        except (KeyError, IndexError, ValueError) as error:
+        problem = template_problem(template)
+        if problem:
             line, column = locate(["check", "message"])
             raise RuleError(
-                f"{path}:{line}:{column}: invalid rule: 'check/message' may use only {{table}}, {{record}} and "
-                f"{{field}} (problem: {error!r})"
-            ) from error
+                f"{path}:{line}:{column}: invalid rule: 'check/message' may use only the plain placeholders "
+                f"{{table}}, {{record}} and {{field}} ({problem})"
+            )
     return Rule.from_data(document, str(path))
+
+
+PLACEHOLDERS = frozenset({"table", "record", "field"})
+
+
+def template_problem(template: str) -> str:
+    """Why a message template is refused ("" when it is fine): only plain `{table}`, `{record}` and `{field}`
+    placeholders, so that rendering a finding can neither grow without bound (`{table:>200000000}`) nor reach
+    objects' attributes (`{record.__class__}`)."""
+    from string import Formatter
+
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError as error:  # unbalanced braces
+        return str(error)
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            return f"unknown placeholder {{{name}}}"
+        if spec or conversion:
+            return f"placeholder {{{name}}} has a format specification or conversion"
+    return ""
 
 
 def rule_validator() -> Any:
@@ -153,6 +181,51 @@ def rule_validator() -> Any:
 
     schema = json.loads(_package().joinpath(SCHEMA).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def bound_rule(rules: Mapping[str, Rule], problem: str) -> Rule | None:
+    """The rule that reports problem kind `problem`: readers, the policy and the engine report kinds
+    (`unparseable`, `unused-suppression`, ...), and rule files bind them to ids (`check: {kind: input, problems:
+    [...]}`)."""
+    return next((rule for rule in rules.values() if problem in rule.check.get("problems", ())), None)
+
+
+def check_bindings(rules: Mapping[str, Rule]) -> None:
+    """Each problem kind is bound by one rule at most: a second binding (a custom `input` rule) is a RuleError."""
+    bound: dict[str, Rule] = {}
+    for rule in rules.values():
+        for problem in rule.check.get("problems", ()):
+            if problem in bound:
+                raise RuleError(f"{rule.source}: problem kind '{problem}' is already reported by {bound[problem].id}")
+            bound[problem] = rule
+
+
+def bind(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> list[Finding]:
+    """Findings as their rules report them: a finding of a problem kind (its `rule` is the kind, its `key` without
+    a rule id) becomes a finding of the rule that binds the kind, with that rule's severity; a kind no rule binds
+    is dropped. Findings of checks already carry their rule."""
+    bound: list[Finding] = []
+    for item in findings:
+        if item.rule in rules:
+            bound.append(item)
+            continue
+        rule = bound_rule(rules, item.rule)
+        if rule is not None:
+            bound.append(replace(item, rule=rule.id, severity=rule.severity, key=f"{rule.id}:{item.key}"))
+    return bound
+
+
+@cache
+def kind_rule(kind: str) -> str:
+    """The built-in rule of check kind `kind` (the first, by id), for outputs that name it: "" when none."""
+    return next((rule.id for rule in builtin_rules().values() if rule.check.get("kind") == kind), "")
+
+
+@cache
+def outcome_rules() -> dict[str, str]:
+    """The built-in rule reporting each Exchange Online pair outcome (`check: {kind: same_identity, outcome: ...}`)."""
+    rules = builtin_rules().values()
+    return {rule.check["outcome"]: rule.id for rule in rules if rule.check.get("kind") == "same_identity"}
 
 
 def load_rule_paths(paths: Iterable[Path]) -> dict[str, Rule]:
@@ -189,19 +262,56 @@ def compile_index(rules_dir: Path) -> str:
     return json.dumps({"rules": rules, "profile": profile}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def rule_schema() -> str:
+    """The JSON text of rules/rule.schema.json: the rule fields, and one `check` branch per check kind (from the
+    kinds' modules, linter/checks/)."""
+    from linter.checks import schema_branches
+
+    tags = {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"}}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://snlint.dev/schemas/rule.schema.json",
+        "title": "snlint rule",
+        "description": "One rule: what it reports, why, how to fix it, and the check it binds to. Generated from "
+        "linter/ruleset.py and linter/checks/ by `python -m linter.ruleset`.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "name", "severity", "summary", "description", "check"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[A-Z]{2,5}[0-9]{3}$", "description": "Stable rule id, e.g. EXO001"},
+            "name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+            "severity": {"enum": ["error", "warning", "info"]},
+            "summary": {"type": "string", "minLength": 1},
+            "description": {"type": "string", "minLength": 1},
+            "references": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "tags": {**tags, "description": "SARIF tags: categories for code-scanning filters"},
+            "sensitive": {"type": "boolean", "description": "findings point at secret values: never show the line"},
+            "check": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string"}},
+                "oneOf": schema_branches(),
+            },
+        },
+    }
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 def main() -> None:
-    """Regenerate rules/index.json and docs/rules.md from the rule files (run after editing rules/)."""
+    """Regenerate rules/rule.schema.json, rules/index.json and docs/rules.md (run after editing rules/ or a check
+    kind)."""
     from pathlib import Path
 
     from linter.report.rulesdoc import render_rules_doc
 
     root = Path(__file__).resolve().parent.parent
+    (root / "rules" / SCHEMA).write_text(rule_schema(), encoding="utf-8")
     index = compile_index(root / "rules")
     (root / "rules" / INDEX).write_text(index, encoding="utf-8")
     rules = {item["id"]: Rule.from_data(item, "built-in") for item in json.loads(index)["rules"]}
     (root / "docs").mkdir(exist_ok=True)
     (root / "docs" / "rules.md").write_text(render_rules_doc(rules), encoding="utf-8")
-    print(f"wrote rules/{INDEX} ({len(rules)} rules) and docs/rules.md")
+    print(f"wrote rules/{SCHEMA}, rules/{INDEX} ({len(rules)} rules) and docs/rules.md")
 
 
 if __name__ == "__main__":

@@ -118,13 +118,7 @@ class Dangling:
 SAME, DIFFERS, MAY_DIFFER, NOT_COMPARABLE, CANNOT_VERIFY, CLIENT_ONLY = (
     "same", "differs", "may_differ", "not_comparable", "cannot_verify", "client_credentials_only"
 )
-OUTCOMES = {  # the rule that reports each outcome
-    DIFFERS: "EXO001",
-    MAY_DIFFER: "EXO002",
-    NOT_COMPARABLE: "EXO003",
-    CANNOT_VERIFY: "EXO004",
-    CLIENT_ONLY: "EXO005",
-}
+OUTCOMES = (DIFFERS, MAY_DIFFER, NOT_COMPARABLE, CANNOT_VERIFY, CLIENT_ONLY)  # rule files bind them to rule ids
 
 # Causes: why a pair has its outcome (the checks word each one).
 NO_OAUTH = "no OAuth credential"  # the alias (and its parent and the main alias) has none to compare with

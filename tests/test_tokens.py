@@ -5,6 +5,7 @@ format. An internal error in one check leaves every other rule's findings in the
 from __future__ import annotations
 
 import base64
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -135,7 +136,8 @@ def test_an_internal_error_in_one_check_keeps_every_other_finding(monkeypatch: p
     def broken(*_: object) -> None:
         raise RuntimeError("a bug in one check kind")
 
-    monkeypatch.setattr(checks, "registry", lambda: {**kinds, "inactive_binding": broken})
+    broken_kind = dataclasses.replace(kinds["inactive_binding"], check=broken)
+    monkeypatch.setattr(checks, "registry", lambda: {**kinds, "inactive_binding": broken_kind})
     result = run(["examples"], Settings())
     assert result.internal_error
     internal = [item for item in result.findings if item.rule == "SN000"]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from linter.model import Position
 from linter.read.base import ReadOptions, ReadResult
 from linter.read.yaml import read_yaml
+from linter.ruleset import bind, builtin_rules
 
 TABLES = frozenset(
     {"sys_alias", "http_connection", "oauth_entity_profile", "oauth_2_0_credentials", "windows_credentials",
@@ -31,12 +32,15 @@ TABLE_API = FIXTURES / "yaml_table_api_json"
 
 
 def read(path: Path, max_bytes: int = 1 << 30, max_depth: int = 500) -> ReadResult:
+    """The reader's result, its problem kinds bound to the built-in rules as a run binds them."""
     fd = os.open(path, os.O_RDONLY)
     try:
         options = ReadOptions(tables=TABLES, max_bytes=max_bytes, max_depth=max_depth)
-        return read_yaml(str(path), options, fd, os.fstat(fd).st_size)
+        result = read_yaml(str(path), options, fd, os.fstat(fd).st_size)
     finally:
         os.close(fd)
+    result.findings = bind(result.findings, builtin_rules())
+    return result
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -1,12 +1,15 @@
 """The check kinds that rule files bind to (`check: {kind: ...}`): each turns resolved records into Findings.
 
-A check sees records and values, never files or containers, and never prints a secret value.
+A kind is declared once, in its module, as a `Kind` (name, parameter schema, tables it reads, check function whose
+docstring documents it); the registry and rules/rule.schema.json's `oneOf` are built from those declarations (see
+docs/check-kinds.md). A check sees records and values, never files or containers, and never prints a secret value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from linter.model import Finding, Record, Severity, Value
 from linter.resolve import Bundle
@@ -16,10 +19,12 @@ from linter.spoke import Profile, Spoke, resolve_spoke
 
 @dataclass
 class Context:
-    """What every check may read: the bundle, the spoke's resolved wiring (built once, on demand)."""
+    """What every check may read: the bundle, the spoke's resolved wiring (built once, on demand), and the
+    configured `secret-fields` (secret checks add them to the fields their rules name)."""
 
     bundle: Bundle
     profile: Profile
+    secret_fields: tuple[str, ...] = ()
     _spoke: Spoke | None = field(default=None, repr=False)
 
     @property
@@ -30,6 +35,49 @@ class Context:
 
 
 Check = Callable[[Rule, Context], Iterable[Finding]]
+Parameters = Mapping[str, Any]  # a rule's `check:` mapping
+
+
+def no_tables(check: Parameters) -> Iterable[str]:
+    return ()
+
+
+def named_tables(check: Parameters) -> Iterable[str]:
+    """The tables a rule names in `tables` and `other-tables`."""
+    return (*check.get("tables", ()), *check.get("other-tables", ()))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One check kind: what a rule file writes as `check: {kind: <name>, ...}`.
+
+    `parameters` are the JSON Schema properties of the rule's `check` mapping besides `kind` (`required` and any
+    other schema keywords in `schema`); `tables` names the tables a rule of this kind reads (the profile's tables
+    are always read); `secret_fields` names the fields it treats as secrets (never kept in memory: redacted)."""
+
+    name: str
+    check: Check
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    tables: Callable[[Parameters], Iterable[str]] = no_tables
+    secret_fields: Callable[[Parameters], Iterable[str]] = no_tables
+    schema: Mapping[str, Any] = field(default_factory=dict)
+
+    def schema_branch(self) -> dict[str, Any]:
+        """This kind's branch of rule.schema.json's `check` oneOf."""
+        doc = " ".join((self.check.__doc__ or "").strip().split("\n\n")[0].split())
+        branch: dict[str, Any] = {"description": doc} if doc else {}
+        branch["properties"] = {"kind": {"const": self.name}, **self.parameters}
+        if self.required:
+            branch["required"] = list(self.required)
+        branch.update(self.schema)
+        branch["additionalProperties"] = False
+        return branch
+
+
+# The modules that declare kinds (each a `KINDS` tuple): adding a kind touches its module, and this list only for
+# a new module.
+MODULES = ("definitions", "exchange_online", "fields", "identities", "inputs", "secrets")
 
 
 def finding(
@@ -39,8 +87,10 @@ def finding(
     records: Iterable[Record],
     related: Iterable[tuple[Value, str]] = (),
     key: str = "",
+    sensitive: bool = False,
 ) -> Finding:
-    """A Finding of `rule` at `value`, about `records` (their sys_ids and names feed fingerprints and suppressions)."""
+    """A Finding of `rule` at `value`, about `records` (their sys_ids and names feed fingerprints and suppressions);
+    `sensitive` (or the rule's `sensitive`): `value` is a secret's place, its source line is never shown."""
     from linter.model import Related
 
     records = list(records)
@@ -53,29 +103,38 @@ def finding(
         related=tuple(Related(other.position, note) for other, note in related),
         key=key or ":".join([rule.id, *(record.sys_id for record in records)]),
         record_ids=ids,
-        sensitive=rule.check.get("kind") == "plaintext_secret",
+        sensitive=sensitive or rule.sensitive,
     )
 
 
-def registry() -> dict[str, Check]:
-    from linter.checks import definitions, exchange_online, fields, identities, secrets
+def registry() -> dict[str, Kind]:
+    """Every check kind by name, from the declaring modules."""
+    from importlib import import_module
 
-    return {
-        "same_identity": exchange_online.same_identity,
-        "same_account": identities.same_account_by_reference,
-        "unresolved_reference": exchange_online.unresolved_reference,
-        "inactive_binding": exchange_online.inactive_binding,
-        "plaintext_secret": secrets.plaintext_secret,
-        "field": fields.field_check,
-        "conflicting_definitions": definitions.conflicting_definitions,
-        "input": lambda rule, context: (),  # findings of readers (SN00x), not of a check
-    }
+    kinds: dict[str, Kind] = {}
+    for module in MODULES:
+        for kind in import_module(f"linter.checks.{module}").KINDS:
+            kinds[kind.name] = kind
+    return kinds
 
 
 def tables_read(rules: Iterable[Rule], profile: Profile) -> frozenset[str]:
     """Every table some active rule reads: the readers keep these records and skip the rest."""
+    kinds = registry()
     tables = set(profile.tables())
     for rule in rules:
-        tables.update(rule.check.get("tables", ()))
-        tables.update(rule.check.get("other-tables", ()))
+        tables.update(kinds[rule.check["kind"]].tables(rule.check))
     return frozenset(tables)
+
+
+def secret_fields(rules: Iterable[Rule], extra: Iterable[str] = ()) -> frozenset[str]:
+    """Every field a rule treats as a secret (run or not), with the configured `secret-fields`: never kept."""
+    kinds = registry()
+    return frozenset(name for rule in rules for name in kinds[rule.check["kind"]].secret_fields(rule.check)).union(
+        extra
+    )
+
+
+def schema_branches() -> list[dict[str, Any]]:
+    """rule.schema.json's `check` oneOf, one branch per kind (`python -m linter.ruleset` writes it)."""
+    return [kind.schema_branch() for _, kind in sorted(registry().items())]

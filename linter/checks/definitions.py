@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.checks import Context, finding
+from linter.checks import Context, Kind, finding
 from linter.model import Finding, Record
 from linter.ruleset import Rule
 
@@ -26,6 +26,8 @@ def _per_file(versions: list[Record]) -> list[Record]:
 
 
 def conflicting_definitions(rule: Rule, context: Context) -> Iterator[Finding]:
+    """One sys_id is defined in two input files with different values in fields both carry (except
+    `ignore-fields`), and no differing sys_updated_on decides which is live: the load order would."""
     ignored = frozenset(rule.check.get("ignore-fields", ()))
     for sys_id, versions in context.bundle.definitions.items():
         if len(versions) < 2:
@@ -54,3 +56,12 @@ def conflicting_definitions(rule: Rule, context: Context) -> Iterator[Finding]:
                 key=f"{rule.id}:{sys_id}",
             )
             break
+
+
+KINDS = (
+    Kind(
+        "conflicting_definitions",
+        conflicting_definitions,
+        {"ignore-fields": {"type": "array", "items": {"type": "string"}}},
+    ),
+)

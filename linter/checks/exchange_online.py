@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from linter.checks import Context, finding
+from linter.checks import Context, Kind, finding
 from linter.identity import ACCOUNT_CLAIMS, EMPTY, TOKEN, lookalike_characters, parse_user
 from linter.model import Finding, Record, Value
 from linter.ruleset import Rule
@@ -20,6 +20,7 @@ from linter.spoke import (
     NO_USER,
     NOT_RECORDED,
     NOT_UPN,
+    OUTCOMES,
     RECORDED_NOT_UPN,
     SAME,
     SHOWN,
@@ -198,6 +199,9 @@ def _note(pair: Pair) -> tuple[Value, str] | None:
 
 
 def same_identity(rule: Rule, context: Context) -> Iterator[Finding]:
+    """The Exchange Online pairs of Mailbox and OAuth 2.0 credentials (linter/spoke.py) with the verdict
+    `outcome`: differs, may_differ, not_comparable, cannot_verify or client_credentials_only; pairs that share a
+    Mailbox credential and a cause are one finding."""
     wanted = rule.check["outcome"]
     oauth_fields = context.profile.oauth_fields
     for wiring in context.spoke.wirings:
@@ -232,6 +236,8 @@ def _pairs_finding(
 
 
 def unresolved_reference(rule: Rule, context: Context) -> Iterator[Finding]:
+    """A reference the Exchange Online wiring needs (parent alias, connection credential or alias, OAuth entity
+    profile) points to a record that is not in the inputs, or that an update in them deletes."""
     seen: set[tuple[str, str, str]] = set()
     for wiring in context.spoke.wirings:
         for dangling in wiring.dangling:
@@ -251,6 +257,7 @@ def unresolved_reference(rule: Rule, context: Context) -> Iterator[Finding]:
 
 
 def inactive_binding(rule: Rule, context: Context) -> Iterator[Finding]:
+    """An inactive credential or connection is bound to an Exchange Online alias."""
     seen: set[str] = set()
     for wiring in context.spoke.wirings:
         for record in wiring.inactive:
@@ -266,3 +273,15 @@ def inactive_binding(rule: Rule, context: Context) -> Iterator[Finding]:
                 active,
                 [record, wiring.alias],
             )
+
+
+KINDS = (
+    Kind(
+        "same_identity",
+        same_identity,
+        {"outcome": {"enum": list(OUTCOMES)}},
+        ("outcome",),
+    ),
+    Kind("unresolved_reference", unresolved_reference),
+    Kind("inactive_binding", inactive_binding),
+)

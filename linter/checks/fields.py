@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linter.checks import Context, finding
+from linter.checks import Context, Kind, finding, named_tables
 from linter.model import Finding, Value
 from linter.ruleset import Rule
 
 
 def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
+    """Field `field` of `tables` must be `present` (and not empty), must be `empty`, must `match` a regular
+    expression, or must not match one (`forbid`); `message` may use the placeholders {table}, {record} and {field}."""
     check = rule.check
     name: str = check["field"]
     match = re.compile(check["match"]) if "match" in check else None
@@ -40,3 +42,23 @@ def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
             else f"{record.table} {record.label}: {problem}"
         )
         yield finding(rule, message, at, [record], key=f"{rule.id}:{record.sys_id}:{name}")
+
+
+KINDS = (
+    Kind(
+        "field",
+        field_check,
+        {
+            "tables": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "field": {"type": "string", "minLength": 1},
+            "present": {"type": "boolean"},
+            "empty": {"type": "boolean"},
+            "match": {"type": "string", "format": "regex"},
+            "forbid": {"type": "string", "format": "regex"},
+            "message": {"type": "string"},
+        },
+        ("tables", "field"),
+        tables=named_tables,
+        schema={"minProperties": 4},  # kind, tables, field and at least one condition
+    ),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.checks import Context, finding
+from linter.checks import Context, Kind, finding, named_tables
 from linter.identity import UPN, Verdict, from_recorded, grade, lookalike_characters, parse_user
 from linter.model import Finding
 from linter.resolve import reference_ids
@@ -19,6 +19,8 @@ REPORTED = {
 
 
 def same_account_by_reference(rule: Rule, context: Context) -> Iterator[Finding]:
+    """Field `field` of `tables` must name the same account as field `other-field` of the record that `reference`
+    points to (in `other-tables`); `report` lists the outcomes reported (default: differs)."""
     check = rule.check
     name, reference, other_name = check["field"], check["reference"], check["other-field"]
     reported = {verdict for outcome in check.get("report", ["differs"]) for verdict in REPORTED[outcome]}
@@ -51,3 +53,21 @@ def same_account_by_reference(rule: Rule, context: Context) -> Iterator[Finding]
                 [(other_value, f"{other.table} {other.label} field '{other_name}'")],
                 key=f"{rule.id}:{record.sys_id}:{name}:{other.sys_id}",
             )
+
+
+KINDS = (
+    Kind(
+        "same_account",
+        same_account_by_reference,
+        {
+            "tables": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "field": {"type": "string", "minLength": 1},
+            "reference": {"type": "string", "minLength": 1},
+            "other-field": {"type": "string", "minLength": 1},
+            "other-tables": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "report": {"type": "array", "items": {"enum": sorted(REPORTED)}, "minItems": 1},
+        },
+        ("tables", "field", "reference", "other-field", "other-tables"),
+        tables=named_tables,
+    ),
+)

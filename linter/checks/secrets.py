@@ -1,32 +1,83 @@
-"""CRD002: secret fields holding a value without ServiceNow's encryption envelope (a plaintext secret in git)."""
+"""Secret fields by what they hold (linter/redact.py classified each value before any check runs): a value outside
+ServiceNow's encryption envelope (CRD002), and base64 that looks like legacy (pre-KMF) encryption (CRD006)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from linter.checks import Context, finding
+from linter.checks import Context, Kind, Parameters, finding
 from linter.model import Finding, SecretForm
 from linter.ruleset import Rule
 
-_REPORTED = {
-    SecretForm.PLAINTEXT: "holds a plaintext secret (no encryption envelope)",
-    SecretForm.OPAQUE: "holds a value that is not in an encryption envelope",
-    SecretForm.LEGACY: "holds a plaintext secret (no encryption envelope)",  # until legacy encryption has its rule
+_NOT_ENCRYPTED = {
+    SecretForm.PLAINTEXT: "holds a plaintext secret (readable text, no encryption envelope)",
+    SecretForm.OPAQUE: "holds a value that is not in an encryption envelope (and is not readable text)",
+}
+_LEGACY = {
+    SecretForm.LEGACY: "looks like legacy (pre-KMF) encryption, or an opaque random key (base64 of whole 64-bit "
+    "blocks)",
 }
 
 
-def plaintext_secret(rule: Rule, context: Context) -> Iterator[Finding]:
-    fields = tuple(rule.check["fields"]) + tuple(rule.options.get("extra-fields", ()))
+def _secret_values(
+    rule: Rule, context: Context, forms: Mapping[SecretForm, str], advice: str
+) -> Iterator[Finding]:
+    fields = tuple(dict.fromkeys((*rule.check["fields"], *context.secret_fields)))
     for record in context.bundle.table(*rule.check["tables"]):
         for name in fields:
             value = record.get(name)
-            if value is None or value.secret not in _REPORTED:
+            if value is None or value.secret not in forms:
                 continue
             yield finding(
                 rule,
-                f"{record.table} {record.label} field '{name}' {_REPORTED[value.secret]}: "
-                "remove it from the file and its history, rotate it, and re-export the record encrypted",
+                f"{record.table} {record.label} field '{name}' {forms[value.secret]}: {advice}",
                 value,
                 [record],
                 key=f"{rule.id}:{record.sys_id}:{name}",
+                sensitive=True,  # whatever the rule file says: the value is a secret
             )
+
+
+def plaintext_secret(rule: Rule, context: Context) -> Iterator[Finding]:
+    """Field `fields` of `tables` (and the configured `secret-fields`) holds a value outside ServiceNow's
+    encryption envelope: readable text (a plaintext secret), or something unreadable that is not encrypted either.
+
+    Empty, encrypted and legacy-encrypted values are not reported (see `legacy_secret`)."""
+    return _secret_values(
+        rule,
+        context,
+        _NOT_ENCRYPTED,
+        "remove it from the file and its history, rotate it, and re-export the record encrypted",
+    )
+
+
+def legacy_secret(rule: Rule, context: Context) -> Iterator[Finding]:
+    """Field `fields` of `tables` (and the configured `secret-fields`) holds base64 whose bytes are whole 64-bit
+    blocks and not text: how instances without the key-management framework exported Password (2 Way Encrypted)
+    values, but also the shape of a random API key, which would be a plaintext secret."""
+    return _secret_values(
+        rule,
+        context,
+        _LEGACY,
+        "check it: re-export the record from an instance with the key-management framework and compare (an "
+        "encrypted value comes back in the encryption envelope), or check the source instance's encryption "
+        "setting; if it is a key in the clear, rotate it",
+    )
+
+
+def _fields(check: Parameters) -> tuple[str, ...]:
+    return tuple(check["fields"])
+
+
+def _tables(check: Parameters) -> tuple[str, ...]:
+    return tuple(check["tables"])
+
+
+_PARAMETERS = {
+    "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "tables": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+}
+KINDS = tuple(
+    Kind(name, check, _PARAMETERS, ("fields", "tables"), tables=_tables, secret_fields=_fields)
+    for name, check in (("plaintext_secret", plaintext_secret), ("legacy_secret", legacy_secret))
+)

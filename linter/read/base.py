@@ -42,22 +42,23 @@ class ReadResult:
 class InputProblem(Exception):
     """A file (or part of it) that cannot be read: becomes an SN001 (unparseable) or SN002 (refused) finding."""
 
-    def __init__(self, rule: str, message: str, position: Position) -> None:
+    def __init__(self, kind: str, message: str, position: Position) -> None:
         super().__init__(message)
-        self.rule = rule
+        self.kind = kind
         self.message = message
         self.position = position
 
     def finding(self) -> Finding:
-        return Finding(self.rule, Severity.ERROR, self.message, self.position, key=f"{self.rule}:{self.position.path}")
+        """A finding of the problem kind (ruleset.bind turns it into one of the rule that binds the kind)."""
+        return Finding(self.kind, Severity.ERROR, self.message, self.position, key=self.position.path)
 
 
 def unparseable(message: str, position: Position) -> InputProblem:
-    return InputProblem("SN001", message, position)
+    return InputProblem("unparseable", message, position)
 
 
 def refused(message: str, position: Position) -> InputProblem:
-    return InputProblem("SN002", message, position)
+    return InputProblem("refused", message, position)
 
 
 _WIDE_BOMS = (

@@ -362,11 +362,11 @@ class _Export:
             ids = _record_ids(record)
             findings.append(
                 Finding(
-                    "SN003",
+                    "schema",  # a problem kind: rules/ binds it to a rule (ruleset.bind)
                     Severity.ERROR,
                     message,
                     Position(self.path, line, column, line, column),
-                    key=f"SN003:{self.path}:{'/'.join(map(str, path))}:{error.validator}",
+                    key=f"{self.path}:{'/'.join(map(str, path))}:{error.validator}",
                     record_ids=ids,
                 )
             )

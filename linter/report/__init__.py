@@ -60,6 +60,14 @@ class Report:
         return relative(path, self.root)
 
 
+def is_internal(item: Finding) -> bool:
+    """A finding of snlint's own failure: the rule bound to the `internal` problem kind."""
+    from linter.ruleset import bound_rule, builtin_rules
+
+    rule = bound_rule(builtin_rules(), "internal")
+    return rule is not None and item.rule == rule.id
+
+
 def renderer(name: str) -> Callable[[Report], str]:
     render: Callable[[Report], str] = import_module(FORMATS[name]).render
     return render

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from linter.model import Finding, Severity
-from linter.report import Report, fingerprint, utf8_data
+from linter.report import Report, fingerprint, is_internal, utf8_data
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -26,7 +26,7 @@ def _issue(item: Finding, report: Report, digest: str) -> dict[str, Any]:
         "check_name": item.rule,
         "description": " ".join([item.message, *(f"(note: {note})" for note in notes)]),
         "fingerprint": digest,
-        "severity": "blocker" if item.rule == "SN000" else SEVERITIES[item.severity],
+        "severity": "blocker" if is_internal(item) else SEVERITIES[item.severity],
         "location": {
             "path": report.relative(position.path) or position.path,
             "lines": {"begin": position.line, "end": end[0] if end else position.line},

@@ -22,7 +22,7 @@ from linter.inventory import (
 from linter.model import Position
 from linter.report import inventory_mermaid
 from linter.report.escape import printable
-from linter.spoke import OUTCOMES
+from linter.ruleset import kind_rule, outcome_rules
 
 ICONS = {"error": "\u274c", "warning": "\u26a0\ufe0f", "info": "\u2139\ufe0f", "same": "\u2705", "off": "\u2796"}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
@@ -119,7 +119,7 @@ def _summary(inventory: Inventory) -> list[str]:
     parts = []
     for key in VERDICT_KEYS:
         if verdicts[key]:
-            rule = OUTCOMES.get(key, "")
+            rule = outcome_rules().get(key, "")
             parts.append(f"{verdicts[key]} {VERDICT_WORDS[key]}" + (f" ({rule})" if rule else ""))
     lines = [head]
     if parts:
@@ -223,7 +223,8 @@ def render(inventory: Inventory) -> str:
         for unresolved in entry.unresolved:
             state = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
             others.append([alias, f"{code(unresolved.name)} ({code(unresolved.table)})",
-                           f"{code(unresolved.field)} {code(unresolved.target)}: {state} (CRD001)",
+                           f"{code(unresolved.field)} {code(unresolved.target)}: {state} "
+                           f"({kind_rule('unresolved_reference')})",
                            where(unresolved.position)])
     if others:
         out += ["", "### Other, deleted and unresolved records", ""]

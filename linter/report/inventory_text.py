@@ -20,7 +20,7 @@ from linter.inventory import (
 from linter.model import Position, Severity
 from linter.report.escape import printable
 from linter.report.text import COLORS, Style
-from linter.spoke import OUTCOMES
+from linter.ruleset import kind_rule, outcome_rules
 
 # Columns wider than this do not widen the table for every row (a long value just pushes WHERE to the right).
 MAX_NAME = 52
@@ -81,7 +81,7 @@ def _alias_rows(entry: AliasInventory) -> list[_Row]:
     for unresolved in entry.unresolved:
         where_to = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
         rows.append(_Row("  unresolved", f"{unresolved.table} '{printable(unresolved.name)}'",
-                         f"{unresolved.field} -> {unresolved.target}: {where_to} (CRD001)",
+                         f"{unresolved.field} -> {unresolved.target}: {where_to} ({kind_rule('unresolved_reference')})",
                          _where(unresolved.position), YELLOW))
     for verdict in entry.verdicts:
         rows.append(_verdict_row(verdict))
@@ -143,8 +143,9 @@ def _summary(inventory: Inventory) -> str:
         f"{counts['mailbox_credentials']} Mailbox credential(s)",
     ]
     verdicts = inventory.verdict_counts()
+    rules = outcome_rules()
     shown = [
-        f"{verdicts[key]} {VERDICT_WORDS[key]}" + (f" ({OUTCOMES[key]})" if key in OUTCOMES else "")
+        f"{verdicts[key]} {VERDICT_WORDS[key]}" + (f" ({rules[key]})" if key in rules else "")
         for key in VERDICT_KEYS
         if verdicts[key]
     ]

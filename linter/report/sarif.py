@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Finding, Position, Severity
-from linter.report import Report, fingerprint, relative, summary, utf8_data
+from linter.report import Report, fingerprint, is_internal, relative, summary, utf8_data
 from linter.ruleset import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,7 +28,6 @@ INFORMATION_URI = "https://github.com/snlint/snlint"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "snlint/v1"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-TAGS = {"EXO": ("exchange-online", "KB2663456"), "CRD": ("credentials",), "SN": ("snlint",)}
 
 
 class Locator:
@@ -66,9 +65,7 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         links = (f"<{item}>" if item.startswith("http") else item for item in rule.references)
         markdown += "\n\nReferences:\n" + "\n".join(f"- {link}" for link in links)
     markdown += f"\n\n[{rule.id} {rule.name}]({rule.help_uri})"
-    tags = list(TAGS.get(rule.id.rstrip("0123456789"), ("snlint",)))
-    if rule.check.get("kind") == "plaintext_secret":
-        tags.append("security")
+    tags = list(rule.tags or ("snlint",))
     return {
         "id": rule.id,
         "name": rule.name,
@@ -112,7 +109,7 @@ def _notification(item: Finding, locator: Locator) -> dict[str, Any]:
 
 def _invocation(report: Report, findings: Iterable[Finding], locator: Locator) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not report.internal_error}
-    internal = [_notification(item, locator) for item in findings if item.rule == "SN000"]
+    internal = [_notification(item, locator) for item in findings if is_internal(item)]
     if internal:
         invocation["toolExecutionNotifications"] = internal
     return invocation
