@@ -179,6 +179,8 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         max_depth=settings.max_depth,
         oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules),
+        table_globs=settings.tables,
+        table_root=settings.root,
     )
     inputs = discover(paths or ["."], settings.exclude)
     given = {item.path for item in inputs}

@@ -184,6 +184,7 @@ SNIFF_BYTES = 64 * 1024
 # A key at any indentation, in block (`key:`, `? key`) or flow / JSON style (`{"key":`): the start of a key is
 # anchored after a separator, so no position is tried twice.
 _KEY = re.compile(r"""(?:^|[\s{,?\[])(["']?)([A-Za-z_$][\w$.-]*)\1[ \t]*:""", re.M)
+_EXPLICIT_KEY = re.compile(r"""(?:^|[\s{,\[])\?[ \t]+(["']?)([A-Za-z_$][\w$.-]*)""", re.M)
 _PROLOG = re.compile(r"\A(?:\s|#[^\n]*|%[^\n]*|---)*")
 _RESULT_FIRST = re.compile(r"""(?:\{[ \t\r\n]*|\?[ \t]*)?(["']?)result\1[ \t]*:""")
 
@@ -195,7 +196,7 @@ def _may_be_export(prefix: str, tables: frozenset[str]) -> bool:
     body = prefix[prolog.end() :] if prolog is not None else prefix
     if _RESULT_FIRST.match(body):
         return True
-    return any(match.group(2) in tables for match in _KEY.finditer(prefix))
+    return any(match.group(2) in tables for key in (_KEY, _EXPLICIT_KEY) for match in key.finditer(prefix))
 
 
 def _check_json(path: str, text: str) -> None:
