@@ -250,7 +250,7 @@ def inferred_table(path: str, options: ReadOptions) -> str | None:
 def _table_specs(globs: tuple[tuple[str, str], ...]) -> list[tuple[Any, str]]:
     import pathspec
 
-    return [(pathspec.PathSpec.from_lines("gitwildmatch", [glob]), table) for glob, table in globs]
+    return [(pathspec.GitIgnoreSpec.from_lines([glob]), table) for glob, table in globs]
 
 
 # -- the export ---------------------------------------------------------------------------------------------------
