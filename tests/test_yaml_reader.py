@@ -202,7 +202,7 @@ def test_deciding_that_a_file_is_not_an_export_imports_neither_ruamel_nor_jsonsc
         ("trailing.json", '{"result": [{"sys_id": "6549d7301f9df44099c1c562eac534b9",\n'
          ' "sys_class_name": "oauth_2_0_credentials"}]}\n]', ("SN001", 3, 1), "text after the end"),
         ("comma.json", '{"windows_credentials": [\n  {"sys_id": "6549d7301f9df44099c1c562eac534b9",}\n]}',
-         ("SN001", 2, 49), "invalid JSON: Expecting property name"),
+         ("SN001", 2, 48), "invalid JSON: Illegal trailing comma before end of object"),
         ("indent.yaml", "windows_credentials:\n  - sys_id: 6549d7301f9df44099c1c562eac534b9\n   name: x\n",
          ("SN001", 3, 4), "invalid YAML"),
         ("twice.yaml", "windows_credentials:\n  - sys_id: 6549d7301f9df44099c1c562eac534b9\n"

@@ -207,9 +207,22 @@ def _check_json(path: str, text: str) -> None:
     except RecursionError as error:
         raise refused("JSON nested too deeply (over a thousand levels): refused", Position(path, 1, 1)) from error
     except json.JSONDecodeError as error:
-        extra = " (text after the end of the JSON document)" if error.msg.startswith("Extra data") else ""
-        line, column = line_column(error.doc, error.pos)  # LF, CRLF and lone CR, like every other position
-        raise unparseable(f"invalid JSON: {error.msg}{extra}", Position(path, line, column)) from error
+        message, at = _trailing_comma(error)
+        extra = " (text after the end of the JSON document)" if message.startswith("Extra data") else ""
+        line, column = line_column(text, at)  # LF, CRLF and lone CR, like every other position
+        raise unparseable(f"invalid JSON: {message}{extra}", Position(path, line, column)) from error
+
+
+def _trailing_comma(error: json.JSONDecodeError) -> tuple[str, int]:
+    """The message and offset of a JSON error, the same on every Python: 3.13 reports a trailing comma as such,
+    at the comma; older versions report the `}` or `]` after it ("Expecting property name ..."), which is
+    turned into 3.13's words and place here."""
+    text, at = error.doc, error.pos
+    if at < len(text) and text[at] in "}]" and error.msg.startswith(("Expecting property name", "Expecting value")):
+        comma = len(text[:at].rstrip(" \t\r\n")) - 1
+        if comma >= 0 and text[comma] == ",":
+            return f"Illegal trailing comma before end of {'object' if text[at] == '}' else 'array'}", comma
+    return error.msg, at
 
 
 def _form(data: object, tables: frozenset[str]) -> str | None:
