@@ -214,3 +214,29 @@ def test_an_export_grows_linearly_in_time_and_memory(tmp_path: Path) -> None:
     assert peaks[1] < 400 * os.path.getsize(large), peaks  # linear in the file: a constant factor per byte
     short, long = seconds(lambda: read(little), 3), seconds(lambda: read(large))
     assert long < MAX_RATIO * short, (short, long)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_the_fast_json_reader_agrees_with_the_yaml_reader_on_every_position(newline: str) -> None:
+    from linter.read.yamldoc import Detail, load_json_document, load_yaml_document
+
+    text = newline.join([
+        '{"result": [',
+        '  {"sys_class_name": "windows_credentials", "sys_id": "323ff4b6d475c118e6757758c430092e",',
+        '   "name": "Bo\\u00eete caf\u00e9 \U0001f600", "order": 100, "weight": 1.10, "big": ' + "9" * 5000 + ",",
+        '   "active": true, "mid_list": null, "tag": ["1ff4d76b843b43108a39d5d8072fcfc2", "b15"],',
+        '   "ref": {"value": "d0f8e6da147a175708f6fa3431ef1e11", "display_value": "x"}, "empty": {}, "none": []}',
+        "]}",
+    ]) + newline
+    fast, slow = Detail(), Detail()
+    data, locate = load_json_document(text, detail=fast)
+    expected, expected_locate = load_yaml_document(text, "x.json", detail=slow)
+    assert data == expected
+    assert fast.ends == slow.ends and fast.plain == {path: plain for path, plain in slow.plain.items()
+                                                       if plain not in ("true", "null")}
+    for path in [(), ("result",), ("result", 0), *[("result", 0, key) for key in expected["result"][0]],
+                 ("result", 0, "tag", 1), ("result", 0, "ref", "value")]:
+        assert locate(path) == expected_locate(path), path
+    assert locate.keys == expected_locate.keys  # type: ignore[attr-defined]
+    # a surrogate pair escape is one character (ruamel.yaml reads it as two lone surrogates)
+    assert load_json_document('{"name": "\\ud83d\\ude00"}')[0] == {"name": "\U0001f600"}

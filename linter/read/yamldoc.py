@@ -8,6 +8,7 @@ credential exports, configuration files and rule files alike; ruamel.yaml is imp
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,7 +268,10 @@ def load_yaml_document(
     else:
         data = join(nodes)
         positions[()] = start(nodes[0])
+    return data, _locator(positions, keys)
 
+
+def _locator(positions: dict[Path, tuple[int, int]], keys: dict[Path, tuple[int, int]]) -> Locate:
     def locate(path: Sequence[object]) -> tuple[int, int]:
         """The value at `path`, or its key when asked for the key (a path that ends past an existing key)."""
         at = tuple(path)
@@ -280,7 +284,109 @@ def load_yaml_document(
         return positions.get((), (1, 1))
 
     locate.keys = keys  # type: ignore[attr-defined]
-    return data, locate
+    return locate
+
+
+_JSON_BLANK = re.compile(r"[ \t\n\r]*")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_JSON_WORDS = {"true": True, "false": False, "null": None}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def load_json_document(
+    text: str, max_depth: int = 100, detail: Detail | None = None
+) -> tuple[Any, Locate]:
+    """`load_yaml_document` for text that is valid JSON (check it with `json.loads` first), ten times faster:
+    the same data, positions and Detail (no comments in JSON: no `scalars`), strings decoded by the standard
+    library's C scanner. Numbers are kept as `_scalar` would keep them (their text when unconvertible)."""
+    from json import decoder
+
+    scanstring: Callable[[str, int], tuple[str, int]] = decoder.scanstring  # type: ignore[attr-defined]  # untyped
+    line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+    positions: dict[Path, tuple[int, int]] = {}
+    keys: dict[Path, tuple[int, int]] = {}
+
+    def where(index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(line_starts, index)
+        return line, index - line_starts[line - 1] + 1
+
+    def blank(index: int) -> int:
+        match = _JSON_BLANK.match(text, index)
+        return match.end() if match is not None else index
+
+    def value(index: int, path: Path, depth: int) -> tuple[object, int]:
+        index = blank(index)
+        positions[path] = where(index)
+        char = text[index : index + 1]
+        result: object
+        if char in ("{", "["):
+            if depth >= max_depth:
+                line, column = positions[path]
+                raise YamlProblem(f"nesting deeper than {max_depth} levels: refused", line, column, refused=True)
+            result, index = (mapping if char == "{" else sequence)(index + 1, path, depth + 1)
+        elif char == '"':
+            result, index = scanstring(text, index + 1)
+        else:
+            number = _JSON_NUMBER.match(text, index)
+            if number is not None:
+                result, index = _json_number(number.group()), number.end()
+                if detail is not None:
+                    detail.plain[path] = number.group()
+            else:
+                word = next((word for word in _JSON_WORDS if text.startswith(word, index)), None)
+                if word is None:
+                    line, column = positions[path]
+                    raise YamlProblem("invalid JSON: expected a value", line, column)
+                result, index = _JSON_WORDS[word], index + len(word)
+        if detail is not None:
+            detail.ends[path] = where(index)
+        return result, index
+
+    def mapping(index: int, path: Path, depth: int) -> tuple[dict[object, object], int]:
+        result: dict[object, object] = {}
+        index = blank(index)
+        if text.startswith("}", index):
+            return result, index + 1
+        while True:
+            at = where(index)
+            key, index = scanstring(text, index + 1)
+            if key in result:
+                raise YamlProblem(f"duplicate key '{key}'", at[0], at[1])
+            child = (*path, key)
+            keys[child] = at
+            index = blank(index) + 1  # the `:`
+            result[key], index = value(index, child, depth)
+            index = blank(index)
+            if text.startswith("}", index):
+                return result, index + 1
+            index = blank(index + 1)  # after the `,`
+
+    def sequence(index: int, path: Path, depth: int) -> tuple[list[object], int]:
+        result: list[object] = []
+        if text.startswith("]", blank(index)):
+            return result, blank(index) + 1
+        while True:
+            item, index = value(index, (*path, len(result)), depth)
+            result.append(item)
+            index = blank(index)
+            if text.startswith("]", index):
+                return result, index + 1
+            index += 1  # the `,`
+
+    data, _ = value(0, (), 0) if text.strip() else (None, 0)
+    return data, _locator(positions, keys)
+
+
+def _json_number(text: str) -> object:
+    """A JSON number as `_scalar` reads a YAML one: an int or a float, or its text when Python cannot convert it."""
+    try:
+        if any(char in text for char in ".eE"):
+            return float(text)
+        number = int(text)
+        str(number)
+        return number
+    except ValueError:
+        return text
 
 
 def _key(node: Any) -> object:
