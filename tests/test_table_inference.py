@@ -120,3 +120,13 @@ def test_the_tables_key_of_the_configuration_with_the_real_command(tmp_path: Pat
     done = snlint("--no-context", ".", cwd=tmp_path)
     assert done.returncode == 2
     assert ".snlint.yaml:2:29: 'tables.exports/aliases/*.json': expected a ServiceNow table name" in done.stderr
+
+
+def test_a_response_whose_result_is_not_the_first_key_is_recognised_by_its_sys_class_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "export.json", """
+        {"count": 1, "result": [{"sys_class_name": "windows_credentials",
+                                 "sys_id": "323ff4b6d475c118e6757758c430092e", "name": "Exchange Online Mailbox"}]}
+    """)
+    result = read(path)
+    assert [record.table for record in result.records] == ["windows_credentials"]
+    assert [(item.rule, item.position.line, item.position.column) for item in result.findings] == [("SN003", 1, 2)]

@@ -188,16 +188,20 @@ SNIFF_BYTES = 64 * 1024
 # anchored after a separator, so no position is tried twice.
 _KEY = re.compile(r"""(?:^|[\s{,?\[])(["']?)([A-Za-z_$][\w$.-]*)\1[ \t]*:""", re.M)
 _EXPLICIT_KEY = re.compile(r"""(?:^|[\s{,\[])\?[ \t]+(["']?)([A-Za-z_$][\w$.-]*)""", re.M)
+_CLASS_NAME = re.compile(r"""(?:^|[\s{,?\[])(["']?)sys_class_name\1[ \t]*:[ \t]*(["']?)([a-z][a-z0-9_]*)""", re.M)
 _PROLOG = re.compile(r"\A(?:\s|#[^\n]*|%[^\n]*|---)*")
 _RESULT_FIRST = re.compile(r"""(?:\{[ \t\r\n]*|\?[ \t]*)?(["']?)result\1[ \t]*:""")
 
 
 def _may_be_export(prefix: str, tables: frozenset[str]) -> bool:
     """From the start of a file: could it be a credential export? A key anywhere in it names a table a rule
-    reads, or its first key is `result` (a Table API response). A wrong guess costs a parse, then a skip."""
+    reads, a `sys_class_name` names one, or its first key is `result` (a Table API response). A wrong guess costs
+    a parse, then a skip."""
     prolog = _PROLOG.match(prefix)
     body = prefix[prolog.end() :] if prolog is not None else prefix
     if _RESULT_FIRST.match(body):
+        return True
+    if any(match.group(3) in tables for match in _CLASS_NAME.finditer(prefix)):
         return True
     return any(match.group(2) in tables for key in (_KEY, _EXPLICIT_KEY) for match in key.finditer(prefix))
 
