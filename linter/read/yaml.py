@@ -151,7 +151,7 @@ def _refuse_alias_bomb(path: str, text: str) -> None:
     total = 0  # nodes of the expanded document so far
     added = 0  # of those, nodes reached through an alias
     try:
-        for event in YAML(typ="rt", pure=True).parse(text):
+        for event in YAML(typ="safe", pure=True).parse(text):
             if isinstance(event, ScalarEvent):
                 total += 1
                 if event.anchor:
