@@ -431,6 +431,7 @@ def _settings(document: _Document) -> Settings:
         rule_paths=tuple(_resolve(folder, path) for path in data.get("rule-paths", ())),
         secret_fields=_strings(data.get("secret-fields", ())),
         context=tuple(_resolve(folder, path) for path in data.get("context", ())),
+        tables=tuple((glob, table) for glob, table in data.get("tables", {}).items()),
         max_file_size=_size(data["max-file-size"]) if "max-file-size" in data else defaults.max_file_size,
         max_depth=data.get("max-depth", defaults.max_depth),
         jobs=data.get("jobs", defaults.jobs),

@@ -227,6 +227,8 @@ def run(
         max_depth=settings.max_depth,
         oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules, settings),
+        table_globs=settings.tables,
+        table_root=settings.root,
     )
     exclusion = settings.path_filter()
     if stdin is None:

@@ -40,6 +40,7 @@ class Settings:
     rule_paths: tuple[str, ...] = ()
     secret_fields: tuple[str, ...] = ()  # extra secret field names for CRD002
     context: tuple[str, ...] = ()  # paths read for cross-file resolution when files are given (pre-commit)
+    tables: tuple[tuple[str, str], ...] = ()  # (gitignore-style glob, table) for exports that do not name their table
     max_file_size: int = 1024 * MIB
     max_depth: int = 500
     jobs: int = 0  # reader processes; 0: decide from the number of files

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from linter.read.base import ReadOptions, ReadResult
+
 # The tests never touch the user's cache (~/.cache/snlint): one fresh cache folder per test session.
 os.environ["SNLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="snlint-test-cache-")
 
@@ -61,3 +63,17 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+def read_yaml_export(path: Path, options: ReadOptions) -> ReadResult:
+    """The YAML / JSON reader's result, its problem kinds bound to the built-in rules as a run binds them."""
+    from linter.read.yaml import read_yaml
+    from linter.ruleset import bind, builtin_rules
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        result = read_yaml(str(path), options, fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    result.findings = bind(result.findings, builtin_rules())
+    return result

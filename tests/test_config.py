@@ -25,7 +25,8 @@ EXO002_AT = ("EXO002", EXPORT, 54, 20)
 MAILBOX = "03e3f0011915746326430c50a89fa263"  # the Windows credential of the Table-API fixture
 ALL_KEYS = (
     "context, exchange-online, exclude, fail-on, identity, ignore, jobs, max-depth, max-file-size, "
-    "per-path-ignores, require-exports, respect-gitignore, rule-paths, secret-fields, select, severity, suppress"
+    "per-path-ignores, require-exports, respect-gitignore, rule-paths, secret-fields, select, severity, suppress, "
+    "tables"
 )
 
 

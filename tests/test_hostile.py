@@ -447,8 +447,10 @@ CASES = [
     Case("XML that is not an export", "pom.xml", _pom, None, note="skipped without a finding"),
     # Refused at the alias whose expansion crosses the limit (the first *e), counted without expanding anything.
     Case("YAML alias bomb", "bomb.yaml", _yaml_alias_bomb, "SN002", _fixed(6, 8)),
-    Case("YAML alias in a credential export", "aliases.yaml", _yaml_alias_bomb_export, "SN002", _fixed(2, 5)),
-    Case("200,000-deep JSON", "deep.json", _deep_json, "SN002", _fixed(1, 1)),
+    Case("YAML alias in a credential export", "aliases.yaml", _yaml_alias_bomb_export, None,
+         note="anchors and aliases are read (their expansion is counted first)"),
+    Case("200,000-deep JSON", "deep.json", _deep_json, None,
+         note="not an export from its first 64 KiB: never parsed, skipped"),
     Case("200,000-deep JSON in an export", "deep_export.json", _deep_json_export, "SN002"),
     Case("200,000-deep YAML flow", "deep.yaml", _deep_yaml, "SN002"),
     Case("trailing garbage after JSON", "trailing.json", _trailing_json, "SN001", _fixed(2, 1)),

@@ -19,6 +19,8 @@ class ReadOptions:
     max_depth: int = 500  # deeper element / mapping nesting is refused (SN002)
     oauth_fields: tuple[str, ...] = ("u_authorized_as",)
     secret_fields: frozenset[str] = frozenset()  # redacted (linter/redact.py) before a result leaves the reader
+    table_globs: tuple[tuple[str, str], ...] = ()  # (gitignore-style glob, table) for exports without their table
+    table_root: str = "."  # the folder table_globs are relative to (the configuration's)
 
 
 @dataclass(frozen=True)
