@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pyexpat import ExpatError, ParserCreate
 from typing import Any
 
 from linter.model import Position, Record, Value
 from linter.read.base import (
+    InlineIgnore,
     InputProblem,
     ReadOptions,
     ReadResult,
+    inline_ignore,
     refused,
     sniff_bytes,
     undecodable_at,
@@ -65,9 +68,10 @@ class _Pending:
 class _Update:
     """A `sys_update_xml` being read: the few fields that decide whether and how its payload is parsed."""
 
-    __slots__ = ("action", "name", "payload", "payload_span", "updated_on")
+    __slots__ = ("action", "ignores", "name", "payload", "payload_span", "updated_on")
 
-    def __init__(self) -> None:
+    def __init__(self, ignores: list[InlineIgnore]) -> None:
+        self.ignores = ignores  # suppression comments standing just before it: they cover the whole update
         self.action = ""
         self.name = ""
         self.updated_on = ""
@@ -89,6 +93,8 @@ class _Document:
         self.outer = outer
         self.records: list[Record] = []
         self.problems: list[InputProblem] = []
+        self.ignores: list[InlineIgnore] = []
+        self.before_update: list[InlineIgnore] = []  # suppressions between two elements of an update set
         self.depth = 0
         self.record: _Pending | None = None
         self.update: _Update | None = None
@@ -105,6 +111,7 @@ class _Document:
         parser.EndElementHandler = self._end
         parser.StartDoctypeDeclHandler = self._doctype
         parser.EntityDeclHandler = self._entity
+        parser.CommentHandler = self._comment
         self.parser = parser
 
     # -- positions (overridden by the payload document) ------------------------------------------------------
@@ -135,6 +142,24 @@ class _Document:
     def _entity(self, name: str, *_: Any) -> None:
         raise refused(f"entity declaration '{name}': refused for safety", self.declaration(self.anchor()))
 
+    # -- inline suppressions -------------------------------------------------------------------------------------
+    def _comment(self, text: str) -> None:
+        """`<!-- snlint: ignore[RULE,...] reason -->`: covers its line and the next; in an update set, one standing
+        between two elements covers the whole `sys_update_xml` that follows it (decided when the next one starts)."""
+        if "snlint:" not in text:
+            return
+        ignore = inline_ignore(text, self.point(self.anchor()))
+        if ignore is None:
+            return
+        if self.outer and self.depth == 1 and self.root == "unload":
+            self.before_update.append(ignore)
+        else:
+            self.ignores.append(ignore)
+
+    def flush_ignores(self) -> None:
+        self.ignores.extend(self.before_update)
+        self.before_update = []
+
     # -- structure ----------------------------------------------------------------------------------------------
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         depth = self.depth = self.depth + 1
@@ -147,11 +172,14 @@ class _Document:
                 self.parser.CharacterDataHandler = self.parts.append
         elif depth == 2:
             if self.outer and name == UPDATE and self.root == "unload":
-                self.update = _Update()
+                self.update = _Update(self.before_update)
+                self.before_update = []
                 self.parser.StartElementHandler = self._update_start  # the hot path of an update set
                 self.parser.EndElementHandler = self._update_end
-            elif name in self.options.tables:
-                self.record = _Pending(name, attrs.get("action", ""), self.anchor())
+            else:
+                self.flush_ignores()
+                if name in self.options.tables:
+                    self.record = _Pending(name, attrs.get("action", ""), self.anchor())
         elif depth == 1:
             if name not in ROOTS:
                 raise _NotAnExport(name)
@@ -193,8 +221,13 @@ class _Document:
             parser.StartElementHandler = self._start
             parser.EndElementHandler = self._end
             update, self.update = self.update, None
-            if update is not None and update.payload is not None:
-                self.on_update(update)
+            if update is not None:
+                if update.ignores:
+                    last = parser.CurrentLineNumber
+                    self.ignores.extend(replace(ignore, last_line=max(last, ignore.position.line + 1))
+                                        for ignore in update.ignores)
+                if update.payload is not None:
+                    self.on_update(update)
 
     def _wants_payload(self) -> bool:
         assert self.update is not None
@@ -294,6 +327,7 @@ class _FileDocument(_Document):
         payload.parse()
         self.records.extend(payload.records)
         self.problems.extend(payload.problems)
+        self.ignores.extend(payload.ignores)
 
 
 def _value_position(region: Region, raw: str) -> Position:
@@ -422,8 +456,10 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
             bad = refused(f"undecodable text: the file declares encoding '{name}', but ServiceNow exports are UTF-8 "
                           "(re-save the file as UTF-8)", bad.position)
         document.problems.append(bad or unparseable(f"not well-formed XML: {_reason(error)}", at))
+    document.flush_ignores()
     result.records = document.records
     result.findings = [problem.finding() for problem in document.problems]
+    result.ignores = document.ignores
     return result
 
 
