@@ -90,13 +90,31 @@ def _produced(token: bytes) -> int:
 def _escaped_block(buffer: bytes, offset: int, limit: int) -> bytes:
     """Up to _BLOCK bytes of text from `offset` that hold no CDATA marker, CR or character reference and end outside
     any reference, or b"" when there is none."""
-    block = buffer[offset : min(limit, offset + _BLOCK)]
+    if limit <= offset:
+        return b""
+    end = min(limit, offset + _BLOCK)
+    block = buffer[offset:end]
     cut = max(block.rfind(b"&"), block.rfind(b"<"))
     if cut >= 0 and block.find(b";", cut) < 0 and block.find(b">", cut) < 0:
         block = block[:cut]
     if b"&#" in block or b"<![CDATA[" in block or b"\r" in block:
         return b""
-    return block
+    return _whole_characters(block, buffer, offset + len(block))
+
+
+def _whole_characters(piece: bytes, buffer: bytes, end: int) -> bytes:
+    """`piece` (the bytes of `buffer` before `end`) without a UTF-8 sequence cut at its end: the cut one is left out,
+    or completed from `buffer` when it is all there is, so columns count each character once."""
+    if not piece or piece[-1] < 0x80:
+        return piece
+    at = len(piece) - 1
+    while at > 0 and len(piece) - at < 4 and piece[at] & 0xC0 == 0x80:
+        at -= 1
+    lead = piece[at]
+    needed = 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if lead >= 0xF0 else 1
+    if at + needed <= len(piece):
+        return piece
+    return piece[:at] if at else piece + buffer[end : end + needed - len(piece)]
 
 
 class RawCursor:
@@ -150,12 +168,13 @@ class RawCursor:
         last_checkpoint = self._checkpoints[-1][1]
         while raw < self._end and not (end and logical >= target):
             buffer, offset, limit = self._window(raw)
-            block = b"" if cdata or logical >= target else _escaped_block(buffer, offset, limit)
-            if block:  # entity-escaped text, in bulk: its logical size from counts of the named entities
+            # Entity-escaped text in bulk: no more raw bytes than logical ones are missing (a reference is longer
+            # than what it stands for), so the block never passes the target; its logical size from counts.
+            far = target - logical >= _LOOKAHEAD  # near the target, token by token is quicker
+            block = _escaped_block(buffer, offset, min(limit, offset + target - logical)) if far and not cdata else b""
+            if block:
                 size = len(block) - 3 * (block.count(b"&lt;") + block.count(b"&gt;")) - 4 * block.count(b"&amp;") - (
                     5 * (block.count(b"&quot;") + block.count(b"&apos;")))
-                if logical + size > target:
-                    block = b""  # the target is inside: walk it token by token
             match = None if block else (_IN_CDATA if cdata else _OUTSIDE).search(buffer, offset)
             if block or match is None or match.start() > offset:  # text that maps one to one (LF included)
                 if logical >= target:
@@ -164,8 +183,9 @@ class RawCursor:
                     take, piece = len(block), block
                 else:
                     stop = limit if match is None or match.start() >= limit else match.start()
-                    take = min(stop - offset, target - logical)
-                    piece = buffer[offset : offset + take]
+                    stop = offset + min(stop - offset, target - logical)
+                    piece = _whole_characters(buffer[offset:stop], buffer, stop)
+                    take = len(piece)
                 breaks = piece.count(b"\n")
                 if breaks:
                     line += breaks
