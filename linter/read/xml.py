@@ -107,7 +107,7 @@ class _Document:
         self.root = ""
         parser = ParserCreate("UTF-8")  # exports are UTF-8 whatever they declare (no codec lookups, no surprises)
         parser.buffer_text = True
-        parser.buffer_size = 1 << 16
+        parser.buffer_size = CHUNK  # text arrives in pieces of up to 1 Mi characters: few calls, no heap fragments
         parser.ordered_attributes = False
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
