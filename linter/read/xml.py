@@ -331,8 +331,7 @@ class _FileDocument(_Document):
         table = update.table()
         pieces = update.payload
         if table is None:
-            head = b"".join(pieces[:2])[:4096].decode("utf-8", "replace")  # a piece is at most 64 Ki characters
-            first = _FIRST_RECORD.search(head)
+            first = _FIRST_RECORD.search(_head(pieces, 4096).decode("utf-8", "replace"))
             if first is None or first.group(1) not in self.options.tables:
                 return
         (line, column, start), end = update.payload_span
@@ -383,8 +382,8 @@ class _PayloadDocument(_Document):
         self.parser.StartCdataSectionHandler = self._cdata_start
         self.parser.EndCdataSectionHandler = self._cdata_end
 
-    def at(self, logical: int, end: bool = False) -> Position:
-        _, line, column = self.cursor.position(logical, end)
+    def at(self, logical: int) -> Position:
+        _, line, column = self.cursor.position(logical)
         return Position(self.path, line, column, line, column)
 
     def point(self, anchor: Anchor) -> Position:
@@ -453,6 +452,16 @@ class _PayloadDocument(_Document):
             name = self.update_record.name or "?"
             error_text = ErrorString(parser.ErrorCode)
             self.problems.append(unparseable(f"payload of update '{name}' is not well-formed XML: {error_text}", at))
+
+
+def _head(pieces: list[bytes], size: int) -> bytes:
+    """The first `size` bytes of the text held in `pieces`."""
+    head = b""
+    for piece in pieces:
+        if len(head) >= size:
+            break
+        head += piece[: size - len(head)]
+    return head
 
 
 def _chunks(pieces: list[bytes]) -> Iterator[bytes]:
