@@ -167,3 +167,20 @@ def test_record_file_comment_on_the_value_line(tmp_path: Path) -> None:
         ("SN004", RECORD_FILE, 19, 57),
         ("SN005", RECORD_FILE, 19, 57),
     }
+
+
+def test_a_comment_inside_the_payload_element_before_its_text(tmp_path: Path) -> None:
+    """`<payload><!-- ... --><![CDATA[...`: the comment is no part of the payload document, and the positions after
+    it on that line still point at their text."""
+    folder = tmp_path / "cdata"
+    shutil.copytree(FIXTURES / "exo001_update_set_cdata", folder)
+    (folder / "expected.txt").unlink()
+    export = folder / "exo_spoke_credentials.xml"
+    comment = "<!-- snlint: ignore[EXO001] shared mailbox, verified with IAM (CHG0040990) -->"
+    text = export.read_text(encoding="utf-8")
+    line = text.split("\n")[194]
+    assert line.startswith("<payload><![CDATA[") and "<user_name>svc-exo-mailbox@" in line
+    edit(export, line, line.replace("<payload>", "<payload>" + comment, 1))
+    assert lint(folder) == set()
+    neutralise(export, comment)
+    assert lint(folder) == {("EXO001", "exo_spoke_credentials.xml", 195, 860 + len(comment))}

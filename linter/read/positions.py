@@ -66,9 +66,11 @@ class Region:
 
 
 # What changes the length of the text or a state, outside and inside a CDATA section (a lone CR is a line break of
-# the same length, but handled here too so that LF is the only line break plain text can hold).
-_OUTSIDE = re.compile(rb"&#?[A-Za-z0-9]+;|<!\[CDATA\[|\r\n?")
+# the same length, but handled here too so that LF is the only line break plain text can hold). A comment beside
+# the text (`<payload><!-- ... --><![CDATA[...`) is no part of it; the file parsed, so every `<!--` has its `-->`.
+_OUTSIDE = re.compile(rb"&#?[A-Za-z0-9]+;|<!\[CDATA\[|<!--.*?-->|\r\n?", re.S)
 _IN_CDATA = re.compile(rb"\]\]>|\r\n?")
+_BREAKS = re.compile(rb"\r\n|\r|\n")
 _NAMED = {b"&lt;": 1, b"&gt;": 1, b"&amp;": 1, b"&quot;": 1, b"&apos;": 1}
 _WINDOW = 1 << 16  # raw bytes read at a time
 _LOOKAHEAD = 64  # a token is never cut at a window's end (numeric references longer than this are not either)
@@ -97,7 +99,7 @@ def _escaped_block(buffer: bytes, offset: int, limit: int) -> bytes:
     cut = max(block.rfind(b"&"), block.rfind(b"<"))
     if cut >= 0 and block.find(b";", cut) < 0 and block.find(b">", cut) < 0:
         block = block[:cut]
-    if b"&#" in block or b"<![CDATA[" in block or b"\r" in block:
+    if b"&#" in block or b"<!" in block or b"\r" in block:
         return b""
     return _whole_characters(block, buffer, offset + len(block))
 
@@ -115,6 +117,16 @@ def _whole_characters(piece: bytes, buffer: bytes, end: int) -> bytes:
     if at + needed <= len(piece):
         return piece
     return piece[:at] if at else piece + buffer[end : end + needed - len(piece)]
+
+
+def _after(text: bytes, line: int, column: int) -> tuple[int, int]:
+    """The line and column after `text` (a comment: any line breaks, any characters) from (line, column)."""
+    breaks = len(_BREAKS.findall(text))
+    if breaks:
+        line += breaks
+        text = _BREAKS.split(text)[-1]
+        column = 1
+    return line, column + len(text.decode("utf-8", "replace"))
 
 
 class RawCursor:
@@ -202,12 +214,16 @@ class RawCursor:
                     produced, cdata = 0, True
                 elif token == b"]]>":
                     produced, cdata = 0, False
+                elif token.startswith(b"<!--"):
+                    produced = 0
                 else:
                     produced = _produced(token)
                 if produced and logical >= target:
                     break
                 if token[0] == 0x0D:
                     line, column = line + 1, 1
+                elif token.startswith(b"<!--"):
+                    line, column = _after(token, line, column)
                 else:
                     column += len(token)  # a reference or a marker: ASCII
                 logical += produced
