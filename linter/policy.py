@@ -3,6 +3,8 @@ record suppressions with their reasons; unused or reason-less suppressions are f
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from linter.model import Finding, Position, Severity
@@ -49,14 +51,12 @@ def apply(
     """
     kept: list[Finding] = []
     used: set[int] = set()
-    inline_used: set[int] = set()
     per_path = settings.per_path_filters()
-    for item in findings:
-        if item.rule not in rules and item.rule not in always:
-            continue
-        inline = _inline_hit(item, ignores)
-        if inline is not None:
-            inline_used.add(inline)
+    findings = [item for item in findings if item.rule in rules or item.rule in always]
+    inline = _inline_hits(findings, ignores)
+    inline_used = set(inline.values())
+    for number, item in enumerate(findings):
+        if number in inline:
             continue
         if any(matches(item.rule, ids) and paths.matches(item.position.path) for paths, ids in per_path):
             continue
@@ -98,26 +98,59 @@ def apply(
             )
         ran = any(matches(rule_id, ignore.rules) for rule_id in rules)
         if index not in inline_used and ran and unused is not None:
+            first, last = ignore.lines
+            where = f"on lines {first}-{last} (the update it stands before)" if ignore.last_line else (
+                "on this line or the next")
             kept.append(
                 Finding(unused.id, settings.severity.get(unused.id, unused.severity),
-                        f"suppression of {rules_text} matches no finding on this line or the next: remove it",
+                        f"suppression of {rules_text} matches no finding {where}: remove it",
                         ignore.position, key=f"{unused.id}:{ignore.position.path}:{rules_text}")
             )
     return sorted(kept, key=Finding.sort_key)
 
 
-def _inline_hit(item: Finding, ignores: Sequence[InlineIgnore]) -> int | None:
-    """The inline ignore comment covering this finding (same file, its line or the line above), if any."""
-    position = item.position
+def _inline_hits(findings: Sequence[Finding], ignores: Sequence[InlineIgnore]) -> dict[int, int]:
+    """For each finding an inline suppression covers (same file, a line it covers, a rule it names), the first such
+    suppression in input order: {finding number: ignore number}.
+
+    One sweep per file over findings and suppressions in line order, so 10,000 suppressions on one line and 10,000
+    findings cost n log n, not n x m: the suppressions whose span has begun wait in one heap per selector (a rule id
+    or prefix; a finding looks up each prefix of its id), ordered by input order; one whose span has ended is
+    dropped when it reaches the top."""
+    hits: dict[int, int] = {}
+    if not ignores:
+        return hits
+    by_path: dict[str, list[int]] = defaultdict(list)
     for index, ignore in enumerate(ignores):
-        where = ignore.position
-        if (
-            where.path == position.path
-            and where.line in (position.line, position.line - 1)
-            and matches(item.rule, ignore.rules)
-        ):
-            return index
-    return None
+        by_path[ignore.position.path].append(index)
+    order = sorted(
+        (number for number, item in enumerate(findings) if item.position.path in by_path),
+        key=lambda number: (findings[number].position.path, findings[number].position.line),
+    )
+    path = ""
+    pending: list[int] = []  # this file's suppressions not yet begun, by first line (last item first)
+    waiting: dict[str, list[int]] = {}
+    for number in order:
+        position = findings[number].position
+        if position.path != path:
+            path = position.path
+            pending = sorted(by_path[path], key=lambda index: ignores[index].position.line, reverse=True)
+            waiting = defaultdict(list)
+        while pending and ignores[pending[-1]].position.line <= position.line:
+            index = pending.pop()
+            for selector in ignores[index].rules:
+                heapq.heappush(waiting[selector], index)
+        rule = findings[number].rule
+        best: int | None = None
+        for selector in (*(rule[:size] for size in range(1, len(rule) + 1)), "ALL"):
+            heap = waiting.get(selector)
+            while heap and ignores[heap[0]].lines[1] < position.line:
+                heapq.heappop(heap)  # its span ended before this line, so before every later finding's
+            if heap and (best is None or heap[0] < best):
+                best = heap[0]
+        if best is not None:
+            hits[number] = best
+    return hits
 
 
 def _with_severity(item: Finding, severity: Severity) -> Finding:

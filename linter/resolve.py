@@ -36,7 +36,11 @@ class Bundle:
 
 
 def resolve(records: Iterable[Record]) -> Bundle:
-    """Join records in input order: for each sys_id the latest `sys_updated_on` wins, then the later one read."""
+    """Join records in input order: for each sys_id the latest `sys_updated_on` wins, then the later one read.
+
+    Identical definitions of a record (the same update set committed twice: a release copy and a working copy) are
+    one definition, located at the first copy read (the files a run names come before its context), so findings
+    neither double nor move to a copy that merely repeats it."""
     bundle = Bundle()
     definitions: dict[str, list[Record]] = defaultdict(list)
     for sequence, record in enumerate(records):
@@ -44,6 +48,10 @@ def resolve(records: Iterable[Record]) -> Bundle:
         definitions[record.sys_id].append(record)
     for sys_id, versions in definitions.items():
         winner = max(versions, key=lambda record: (record.updated_on, record.order))
+        if len(versions) > 1:
+            distinct = definitions[sys_id] = _distinct(versions)
+            live = _identity(winner)
+            winner = next(record for record in distinct if _identity(record) == live)
         if winner.deleted:
             bundle.deleted[sys_id] = winner
         else:
@@ -54,6 +62,24 @@ def resolve(records: Iterable[Record]) -> Bundle:
     bundle.definitions = dict(definitions)
     bundle._by_table = dict(by_table)
     return bundle
+
+
+def _identity(record: Record) -> tuple[object, ...]:
+    """What makes two definitions of a record the same: table, action, sys_updated_on and every field value."""
+    fields = frozenset((name, value.text, value.display, value.secret) for name, value in record.fields.items())
+    return (record.table, record.deleted, record.updated_on, fields)
+
+
+def _distinct(versions: list[Record]) -> list[Record]:
+    """The first of each group of identical definitions, in input order."""
+    seen: set[tuple[object, ...]] = set()
+    distinct = []
+    for record in versions:
+        identity = _identity(record)
+        if identity not in seen:
+            seen.add(identity)
+            distinct.append(record)
+    return distinct
 
 
 def first_field(record: Record, names: Iterable[str]) -> Value | None:

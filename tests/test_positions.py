@@ -3,7 +3,7 @@
 The property test generates inner `record_update` documents, embeds them in an update set (CDATA and
 entity-escaped; LF and CRLF; with and without a UTF-8 BOM) and as a source-control record file, reads them with
 the real reader and decodes the file text at each reported (line, column)-(end_line, end_column) span.
-Plus unit tests of the mapping primitives (Region, Unescape, start_tag_end, line_starts).
+Plus unit tests of the mapping primitives (Region, RawCursor, start_tag_end).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from linter.discover import Input
 from linter.engine import read_file
 from linter.model import Position, Record
 from linter.read.base import ReadOptions, byte_position
-from linter.read.positions import Region, Unescape, line_column, line_starts, start_tag_end
+from linter.read.positions import RawCursor, Region, line_column, start_tag_end
 
 DEEP = os.environ.get("SNLINT_DEEP_TESTS") == "1"
 EXAMPLES = 600 if DEEP else 60
@@ -287,11 +287,19 @@ def test_region_ignores_unicode_line_separators() -> None:
         ("<![CDATA[]]]]><![CDATA[>]]>", "]]>", {0: 9, 2: 23}),
     ],
 )
-def test_unescape_maps_logical_to_raw(raw: str, logical: str, marks: dict[int, int]) -> None:
+def test_raw_cursor_maps_logical_to_raw(raw: str, logical: str, marks: dict[int, int]) -> None:
+    """`marks`: logical character index -> raw character index (the cursor works in UTF-8 byte offsets)."""
     assert xml_text(raw) == logical
-    unescape = Unescape(raw)
     for at, expected in marks.items():
-        assert unescape.raw_index(at) == expected, at
+        assert cursor(raw).position(len(logical[:at].encode()))[0] == len(raw[:expected].encode()), at
+    walked = cursor(raw)  # one cursor, asked out of order, answers the same
+    for at, expected in sorted(marks.items(), reverse=True):
+        assert walked.position(len(logical[:at].encode()))[0] == len(raw[:expected].encode()), at
+
+
+def cursor(raw: str) -> RawCursor:
+    data = raw.encode()
+    return RawCursor(lambda offset, size: data[offset : offset + size], 0, len(data), 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -309,7 +317,8 @@ def test_unescape_raw_end(raw: str, end: int, expected: int) -> None:
     if raw.endswith("]]>") and not raw.startswith("<![CDATA["):
         raw = "<![CDATA[" + raw
         expected += 9
-    assert Unescape(raw).raw_end(end) == expected
+    logical = xml_text(raw)
+    assert cursor(raw).position(len(logical[:end].encode()), end=True)[0] == len(raw[:expected].encode())
 
 
 @pytest.mark.parametrize(
@@ -348,5 +357,10 @@ def test_byte_position_skips_the_bom_and_counts_characters() -> None:
     assert byte_position("f", data, data.index(b"\x00")) == Position("f", 2, 3, 2, 3)
 
 
-def test_line_starts_uses_xml_line_breaks() -> None:
-    assert line_starts("a\nb\r\nc\rd\u2028e") == [0, 2, 5, 7]
+def test_raw_cursor_lines_and_columns() -> None:
+    raw = "ab\n&lt;\r\nx\ry\u2028z<![CDATA[\r\n\U0001f600]]>w"
+    logical = xml_text(raw)
+    walk = cursor(raw)
+    marks = {"a": (1, 1), "<": (2, 1), "x": (3, 1), "y": (4, 1), "z": (4, 3), "\U0001f600": (5, 1), "w": (5, 5)}
+    for char, expected in marks.items():
+        assert walk.position(len(logical[: logical.index(char)].encode()))[1:] == expected, char

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from linter.model import Finding, Position, Record, Severity
@@ -25,11 +26,32 @@ class ReadOptions:
 
 @dataclass(frozen=True)
 class InlineIgnore:
-    """A `# snlint: ignore[RULE,...] reason` comment: suppresses those rules on its line and the line below."""
+    """An inline suppression: `# snlint: ignore[RULE,...] reason` in YAML, `<!-- snlint: ignore[RULE,...] reason -->`
+    in XML. It suppresses those rules from its own line to `last_line`: by default its line and the line below; an
+    XML comment standing before a `<sys_update_xml>` covers that whole update."""
 
     rules: tuple[str, ...]
     position: Position  # where the comment is
     reason: str
+    last_line: int = 0  # the last line covered; 0: the line below the comment
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        """The first and last line covered."""
+        return self.position.line, self.last_line or self.position.line + 1
+
+
+_IGNORE = re.compile(r"\s*snlint:[ \t]*ignore\[([^\]\n]*)\]")
+
+
+def inline_ignore(text: str, position: Position) -> InlineIgnore | None:
+    """The suppression a comment's text (what follows `#` or `<!--`) asks for, or None when it is not one."""
+    match = _IGNORE.match(text)
+    if match is None:
+        return None
+    rules = tuple(part.strip().upper() for part in match.group(1).split(",") if part.strip())
+    reason = " ".join(text[match.end() :].split()).lstrip(":-\u2013\u2014").strip()
+    return InlineIgnore(rules, position, reason) if rules else None
 
 
 @dataclass

@@ -4,9 +4,9 @@ Two mappings live here and are used by every XML reader:
 - `Region`: a stretch of the original file, decoded, whose first character's position is known; it turns an
   index into that stretch into (line, column). Lines end where an XML parser ends them: at LF, at CRLF (the CR is
   the last character of its line) and at a lone CR. Columns count characters (code points), as expat does.
-- `Unescape`: the logical text an XML parser reports for an element (CDATA sections removed, entities and CRLF
-  replaced) against the raw text in the file; it turns an index into the logical text into an index into the raw
-  text, so a position inside an update-set payload points at the right character of the outer file.
+- `RawCursor`: the logical text an XML parser reports for an element (CDATA sections removed, references and CRLF
+  replaced) against the raw text in the file; it turns an offset into the logical text into the line and column
+  of the raw text, so a position inside an update-set payload points at the right character of the outer file.
 
 `line_column` gives the same (line, column) convention for a plain character index, for the other readers.
 """
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from typing import Any
 
 from linter.model import Position
 
@@ -63,64 +65,174 @@ class Region:
         return Position(self.path, line, column, end_line, end_column)
 
 
-_TOKEN = re.compile(r"<!\[CDATA\[|\]\]>|&#?[A-Za-z0-9]+;|\r\n")
+# What changes the length of the text or a state, outside and inside a CDATA section (a lone CR is a line break of
+# the same length, but handled here too so that LF is the only line break plain text can hold). A comment beside
+# the text (`<payload><!-- ... --><![CDATA[...`) is no part of it; the file parsed, so every `<!--` has its `-->`.
+_OUTSIDE = re.compile(rb"&#?[A-Za-z0-9]+;|<!\[CDATA\[|<!--.*?-->|\r\n?", re.S)
+_IN_CDATA = re.compile(rb"\]\]>|\r\n?")
+_BREAKS = re.compile(rb"\r\n|\r|\n")
+_NAMED = {b"&lt;": 1, b"&gt;": 1, b"&amp;": 1, b"&quot;": 1, b"&apos;": 1}
+_WINDOW = 1 << 16  # raw bytes read at a time
+_LOOKAHEAD = 64  # a token is never cut at a window's end (numeric references longer than this are not either)
+_BLOCK = 1 << 12  # entity-escaped text is measured in blocks of this size
+_CHECKPOINT = 1 << 14  # raw bytes between remembered states: a step back re-walks at most this much
 
 
-class Unescape:
-    """Index map from the logical (parsed) text of an element to its raw text in the file.
+def _produced(token: bytes) -> int:
+    """How many bytes of logical (parsed, UTF-8) text an entity or character reference stands for."""
+    if token in _NAMED:
+        return 1
+    try:
+        number = int(token[3:-1], 16) if token[2:3] in (b"x", b"X") else int(token[2:-1])
+        return len(chr(number).encode("utf-8", "surrogatepass"))
+    except (ValueError, OverflowError):
+        return len(token)  # not a reference expat accepts; the payload would not have parsed
 
-    Each token that changes the length (a CDATA marker, an entity or character reference, a CRLF) adds an entry:
-    the logical index just after what it produced, the raw-minus-logical offset from there on, and how many
-    characters it produced (0 for a CDATA marker, 1 otherwise).
+
+def _escaped_block(buffer: bytes, offset: int, limit: int) -> bytes:
+    """Up to _BLOCK bytes of text from `offset` that hold no CDATA marker, CR or character reference and end outside
+    any reference, or b"" when there is none."""
+    if limit <= offset:
+        return b""
+    end = min(limit, offset + _BLOCK)
+    block = buffer[offset:end]
+    cut = max(block.rfind(b"&"), block.rfind(b"<"))
+    if cut >= 0 and block.find(b";", cut) < 0 and block.find(b">", cut) < 0:
+        block = block[:cut]
+    if b"&#" in block or b"<!" in block or b"\r" in block:
+        return b""
+    return _whole_characters(block, buffer, offset + len(block))
+
+
+def _whole_characters(piece: bytes, buffer: bytes, end: int) -> bytes:
+    """`piece` (the bytes of `buffer` before `end`) without a UTF-8 sequence cut at its end: the cut one is left out,
+    or completed from `buffer` when it is all there is, so columns count each character once."""
+    if not piece or piece[-1] < 0x80:
+        return piece
+    at = len(piece) - 1
+    while at > 0 and len(piece) - at < 4 and piece[at] & 0xC0 == 0x80:
+        at -= 1
+    lead = piece[at]
+    needed = 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if lead >= 0xF0 else 1
+    if at + needed <= len(piece):
+        return piece
+    return piece[:at] if at else piece + buffer[end : end + needed - len(piece)]
+
+
+def _after(text: bytes, line: int, column: int) -> tuple[int, int]:
+    """The line and column after `text` (a comment: any line breaks, any characters) from (line, column)."""
+    breaks = len(_BREAKS.findall(text))
+    if breaks:
+        line += breaks
+        text = _BREAKS.split(text)[-1]
+        column = 1
+    return line, column + len(text.decode("utf-8", "replace"))
+
+
+class RawCursor:
+    """Maps an offset into the logical text of an element (what an XML parser reports, as UTF-8 bytes: CDATA markers
+    removed, references replaced, CRLF as LF) to the line and column of its raw text in the file.
+
+    It walks the raw bytes (read in windows with `read(offset, size)`) alongside the logical offset, so memory stays
+    constant whatever the size of the element: a state (logical and raw offsets, line, column, inside CDATA) is kept
+    every 16 KiB of raw text, and a lookup behind the current state restarts from the nearest one before it.
+    Lines end at LF, CRLF and a lone CR; columns count characters, as expat does.
     """
 
-    __slots__ = ("_deltas", "_produced", "_starts")
+    __slots__ = ("_buffer", "_buffer_start", "_checkpoints", "_end", "_keys", "_read", "_state")
 
-    def __init__(self, raw: str) -> None:
-        starts = [0]
-        deltas = [0]
-        produced_by = [0]
-        delta = 0
-        in_cdata = False
-        for match in _TOKEN.finditer(raw):
-            token = match.group()
-            if token == "<![CDATA[":
-                if in_cdata:
-                    continue
-                in_cdata = True
-                produced = 0
-            elif token == "]]>":
-                if not in_cdata:
-                    continue
-                in_cdata = False
-                produced = 0
-            elif token == "\r\n":
-                produced = 1
-            elif in_cdata:
-                continue  # an entity inside CDATA is literal text
+    def __init__(self, read: Callable[[int, int], bytes], start: int, end: int, line: int, column: int) -> None:
+        self._read = read
+        self._end = end
+        self._state = (0, start, line, column, False)  # logical, raw, line, column, inside CDATA
+        self._checkpoints = [self._state]
+        self._keys = [0]
+        self._buffer = b""
+        self._buffer_start = start
+
+    def position(self, logical: int, end: bool = False) -> tuple[int, int, int]:
+        """(raw offset, line, column) of the character at `logical` (after any CDATA marker before it); with `end`,
+        of the end of the characters before it (past a whole reference, not past a `]]>`)."""
+        if logical < self._state[0] or (logical == self._state[0] and end):
+            at = bisect_left(self._keys, logical) - 1  # the last state strictly before `logical`
+            self._state = self._checkpoints[max(at, 0)]
+        self._walk(logical, end)
+        return self._state[1], self._state[2], self._state[3]
+
+    def _window(self, raw: int) -> tuple[bytes, int, int]:
+        """The buffered raw bytes, the index of `raw` in them, and up to where a token may start (tokens that start
+        before it end inside the buffer)."""
+        offset = raw - self._buffer_start
+        if offset < 0 or offset > len(self._buffer):
+            self._buffer, self._buffer_start, offset = b"", raw, 0
+        if len(self._buffer) - offset <= _LOOKAHEAD and self._buffer_start + len(self._buffer) < self._end:
+            kept = self._buffer[offset:]
+            more = self._read(raw + len(kept), min(_WINDOW, self._end - raw - len(kept)))
+            if not more:  # the file is shorter than it was: stop there
+                self._end = raw + len(kept)
+            self._buffer, self._buffer_start, offset = kept + more, raw, 0
+        buffer = self._buffer
+        more_after = self._buffer_start + len(buffer) < self._end
+        return buffer, offset, len(buffer) - _LOOKAHEAD if more_after else len(buffer)
+
+    def _walk(self, target: int, end: bool) -> None:
+        logical, raw, line, column, cdata = self._state
+        last_checkpoint = self._checkpoints[-1][1]
+        while raw < self._end and not (end and logical >= target):
+            buffer, offset, limit = self._window(raw)
+            # Entity-escaped text in bulk: no more raw bytes than logical ones are missing (a reference is longer
+            # than what it stands for), so the block never passes the target; its logical size from counts.
+            far = target - logical >= _LOOKAHEAD  # near the target, token by token is quicker
+            block = _escaped_block(buffer, offset, min(limit, offset + target - logical)) if far and not cdata else b""
+            if block:
+                size = len(block) - 3 * (block.count(b"&lt;") + block.count(b"&gt;")) - 4 * block.count(b"&amp;") - (
+                    5 * (block.count(b"&quot;") + block.count(b"&apos;")))
+            match = None if block else (_IN_CDATA if cdata else _OUTSIDE).search(buffer, offset)
+            if block or match is None or match.start() > offset:  # text that maps one to one (LF included)
+                if logical >= target:
+                    break
+                if block:
+                    take, piece = len(block), block
+                else:
+                    stop = limit if match is None or match.start() >= limit else match.start()
+                    stop = offset + min(stop - offset, target - logical)
+                    piece = _whole_characters(buffer[offset:stop], buffer, stop)
+                    take = len(piece)
+                breaks = piece.count(b"\n")
+                if breaks:
+                    line += breaks
+                    piece = piece[piece.rfind(b"\n") + 1 :]
+                    column = 1
+                column += len(piece) if piece.isascii() else len(piece.decode("utf-8", "replace"))
+                logical += size if block else take
+                raw += take
             else:
-                produced = 1
-            delta += len(token) - produced
-            starts.append(match.end() - delta)
-            deltas.append(delta)
-            produced_by.append(produced)
-        self._starts = starts
-        self._deltas = deltas
-        self._produced = produced_by
-
-    def raw_index(self, logical: int) -> int:
-        """Where the character at `logical` starts in the raw text (after any CDATA marker before it)."""
-        return logical + self._deltas[bisect_right(self._starts, logical) - 1]
-
-    def raw_end(self, logical_end: int) -> int:
-        """Where the raw text of the characters before `logical_end` ends (past a whole entity; not past `]]>`)."""
-        if logical_end <= 0:
-            return self.raw_index(0)
-        starts = self._starts
-        at = bisect_left(starts, logical_end)
-        if at < len(starts) and starts[at] == logical_end and self._produced[at]:
-            return logical_end + self._deltas[at]  # the last character came from a token: end past the token
-        return self.raw_index(logical_end - 1) + 1
+                token = match.group()
+                if token[0] == 0x0D:  # CR or CRLF: one LF
+                    produced = 1
+                elif token == b"<![CDATA[":
+                    produced, cdata = 0, True
+                elif token == b"]]>":
+                    produced, cdata = 0, False
+                elif token.startswith(b"<!--"):
+                    produced = 0
+                else:
+                    produced = _produced(token)
+                if produced and logical >= target:
+                    break
+                if token[0] == 0x0D:
+                    line, column = line + 1, 1
+                elif token.startswith(b"<!--"):
+                    line, column = _after(token, line, column)
+                else:
+                    column += len(token)  # a reference or a marker: ASCII
+                logical += produced
+                raw += len(token)
+            if raw - last_checkpoint >= _CHECKPOINT and logical > self._keys[-1]:
+                self._checkpoints.append((logical, raw, line, column, cdata))
+                self._keys.append(logical)
+                last_checkpoint = raw
+        self._state = (logical, raw, line, column, cdata)
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -139,24 +251,20 @@ def line_column(text: str, index: int) -> tuple[int, int]:
     return line, index - start + 1
 
 
-def line_starts(text: str) -> list[int]:
-    """Character index where each line starts, with the line breaks an XML parser recognises."""
-    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+_TAG_STOPS: tuple[re.Pattern[Any], re.Pattern[Any]] = (re.compile("[\"'>]"), re.compile(b"[\"'>]"))
 
 
-def start_tag_end(text: str, start: int) -> int:
+def start_tag_end(text: str | bytes, start: int) -> int:
     """Index just past the `>` of the start tag that begins at `start` (quoted attribute values skipped)."""
+    stops = _TAG_STOPS[isinstance(text, bytes)]
     at = start
-    quote = ""
-    length = len(text)
-    while at < length:
-        char = text[at]
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == ">":
-            return at + 1
-        at += 1
-    return length
+    while True:
+        match = stops.search(text, at)
+        if match is None:
+            return len(text)
+        if match.group() in (">", b">"):
+            return match.end()
+        close = text.find(match.group(), match.end())
+        if close < 0:
+            return len(text)
+        at = close + 1

@@ -15,20 +15,24 @@ from __future__ import annotations
 
 import os
 import re
-from pyexpat import ExpatError, ParserCreate
+from collections.abc import Iterator
+from dataclasses import replace
+from pyexpat import ErrorString, ExpatError, ParserCreate
 from typing import Any
 
 from linter.model import Position, Record, Value
 from linter.read.base import (
+    InlineIgnore,
     InputProblem,
     ReadOptions,
     ReadResult,
+    inline_ignore,
     refused,
     sniff_bytes,
     undecodable_at,
     unparseable,
 )
-from linter.read.positions import Region, Unescape, line_starts, start_tag_end
+from linter.read.positions import RawCursor, Region, start_tag_end
 
 CHUNK = 1 << 20
 MAX_PROLOG = 1 << 20  # how far into a file a DOCTYPE is searched for, to report where it starts
@@ -65,13 +69,14 @@ class _Pending:
 class _Update:
     """A `sys_update_xml` being read: the few fields that decide whether and how its payload is parsed."""
 
-    __slots__ = ("action", "name", "payload", "payload_span", "updated_on")
+    __slots__ = ("action", "ignores", "name", "payload", "payload_span", "updated_on")
 
-    def __init__(self) -> None:
+    def __init__(self, ignores: list[InlineIgnore]) -> None:
+        self.ignores = ignores  # suppression comments standing just before it: they cover the whole update
         self.action = ""
         self.name = ""
         self.updated_on = ""
-        self.payload: str | None = None
+        self.payload: list[bytes] | None = None  # its logical text as UTF-8, in the pieces the parser gave
         self.payload_span: tuple[Anchor, int] | None = None
 
     def table(self) -> str | None:
@@ -89,6 +94,8 @@ class _Document:
         self.outer = outer
         self.records: list[Record] = []
         self.problems: list[InputProblem] = []
+        self.ignores: list[InlineIgnore] = []
+        self.before_update: list[InlineIgnore] = []  # suppressions between two elements of an update set
         self.depth = 0
         self.record: _Pending | None = None
         self.update: _Update | None = None
@@ -96,15 +103,17 @@ class _Document:
         self.field_attrs: dict[str, str] = {}
         self.field_anchor: Anchor = (0, 0, 0)
         self.parts: list[str] = []
+        self.payload_pieces: list[bytes] = []
         self.root = ""
         parser = ParserCreate("UTF-8")  # exports are UTF-8 whatever they declare (no codec lookups, no surprises)
         parser.buffer_text = True
-        parser.buffer_size = 1 << 16
+        parser.buffer_size = CHUNK  # text arrives in pieces of up to 1 Mi characters: few calls, no heap fragments
         parser.ordered_attributes = False
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.StartDoctypeDeclHandler = self._doctype
         parser.EntityDeclHandler = self._entity
+        parser.CommentHandler = self._comment
         self.parser = parser
 
     # -- positions (overridden by the payload document) ------------------------------------------------------
@@ -121,6 +130,9 @@ class _Document:
     def on_update(self, update: _Update) -> None:
         raise NotImplementedError
 
+    def opened(self, anchor: Anchor) -> None:
+        """A field whose value is kept starts at `anchor` (the payload document notes where its text starts)."""
+
     def declaration(self, anchor: Anchor) -> Position:
         """Where the `<!DOCTYPE` the parser is in starts (expat reports the spot after its name)."""
         raise NotImplementedError
@@ -135,6 +147,24 @@ class _Document:
     def _entity(self, name: str, *_: Any) -> None:
         raise refused(f"entity declaration '{name}': refused for safety", self.declaration(self.anchor()))
 
+    # -- inline suppressions -------------------------------------------------------------------------------------
+    def _comment(self, text: str) -> None:
+        """`<!-- snlint: ignore[RULE,...] reason -->`: covers its line and the next; in an update set, one standing
+        between two elements covers the whole `sys_update_xml` that follows it (decided when the next one starts)."""
+        if "snlint:" not in text:
+            return
+        ignore = inline_ignore(text, self.point(self.anchor()))
+        if ignore is None:
+            return
+        if self.outer and self.depth == 1 and self.root == "unload":
+            self.before_update.append(ignore)
+        else:
+            self.ignores.append(ignore)
+
+    def flush_ignores(self) -> None:
+        self.ignores.extend(self.before_update)
+        self.before_update = []
+
     # -- structure ----------------------------------------------------------------------------------------------
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         depth = self.depth = self.depth + 1
@@ -143,15 +173,19 @@ class _Document:
                 self.field = name
                 self.field_attrs = attrs
                 self.field_anchor = self.anchor()
+                self.opened(self.field_anchor)
                 self.parts = []
                 self.parser.CharacterDataHandler = self.parts.append
         elif depth == 2:
             if self.outer and name == UPDATE and self.root == "unload":
-                self.update = _Update()
+                self.update = _Update(self.before_update)
+                self.before_update = []
                 self.parser.StartElementHandler = self._update_start  # the hot path of an update set
                 self.parser.EndElementHandler = self._update_end
-            elif name in self.options.tables:
-                self.record = _Pending(name, attrs.get("action", ""), self.anchor())
+            else:
+                self.flush_ignores()
+                if name in self.options.tables:
+                    self.record = _Pending(name, attrs.get("action", ""), self.anchor())
         elif depth == 1:
             if name not in ROOTS:
                 raise _NotAnExport(name)
@@ -170,11 +204,16 @@ class _Document:
         depth = self.depth = self.depth + 1
         if depth == 3:
             if name in UPDATE_FIELDS:
+                self.field = name
                 if name == "payload":
                     if not self._wants_payload():
+                        self.field = ""
                         return
                     self.field_anchor = self.anchor()
-                self.field = name
+                    pieces: list[bytes] = []
+                    self.payload_pieces = pieces
+                    self.parser.CharacterDataHandler = lambda text: pieces.append(text.encode())
+                    return
                 self.parts = []
                 self.parser.CharacterDataHandler = self.parts.append
         elif depth > self.options.max_depth:
@@ -187,14 +226,25 @@ class _Document:
             if self.field == name:
                 self.parser.CharacterDataHandler = None
                 self.field = ""
-                self._update_field(name, "".join(self.parts))
+                if name == "payload":
+                    assert self.update is not None
+                    self.update.payload = self.payload_pieces
+                    self.update.payload_span = (self.field_anchor, self.parser.CurrentByteIndex)
+                    self.payload_pieces = []
+                else:
+                    self._update_field(name, "".join(self.parts))
         elif depth == 2:
             parser = self.parser
             parser.StartElementHandler = self._start
             parser.EndElementHandler = self._end
             update, self.update = self.update, None
-            if update is not None and update.payload is not None:
-                self.on_update(update)
+            if update is not None:
+                if update.ignores:
+                    last = parser.CurrentLineNumber
+                    self.ignores.extend(replace(ignore, last_line=max(last, ignore.position.line + 1))
+                                        for ignore in update.ignores)
+                if update.payload is not None:
+                    self.on_update(update)
 
     def _wants_payload(self) -> bool:
         assert self.update is not None
@@ -221,11 +271,8 @@ class _Document:
             update.name = text
         elif name == "action":
             update.action = text
-        elif name == "sys_updated_on":
-            update.updated_on = text
         else:
-            update.payload = text
-            update.payload_span = (self.field_anchor, self.parser.CurrentByteIndex)
+            update.updated_on = text
 
     def _finish(self, pending: _Pending, update: _Update | None = None) -> None:
         fields = pending.fields
@@ -281,19 +328,25 @@ class _FileDocument(_Document):
 
     def on_update(self, update: _Update) -> None:
         assert update.payload is not None and update.payload_span is not None
-        logical = update.payload
         table = update.table()
+        pieces = update.payload
         if table is None:
-            first = _FIRST_RECORD.search(logical, 0, 4096)
+            first = _FIRST_RECORD.search(_head(pieces, 4096).decode("utf-8", "replace"))
             if first is None or first.group(1) not in self.options.tables:
                 return
-        anchor, end = update.payload_span
-        region = self.region(anchor, end)
-        content = start_tag_end(region.text, 0)
-        payload = _PayloadDocument(self, update, logical, region, content)
-        payload.parse()
+        (line, column, start), end = update.payload_span
+        tag = self.raw(start, min(end, start + MAX_PROLOG))  # `<payload>`: its end is where the text starts
+        content = start_tag_end(tag, 0)
+        line, column = Region(self.path, tag, line, column + 1 - (self.bom and line == 1)).line_column(content)
+        cursor = RawCursor(self.read, start + len(tag[:content].encode()), end, line, column)
+        payload = _PayloadDocument(self, update, cursor)
+        payload.parse(pieces)
         self.records.extend(payload.records)
         self.problems.extend(payload.problems)
+        self.ignores.extend(payload.ignores)
+
+    def read(self, offset: int, size: int) -> bytes:
+        return os.pread(self.fd, size, offset)
 
 
 def _value_position(region: Region, raw: str) -> Position:
@@ -309,70 +362,123 @@ def _value_position(region: Region, raw: str) -> Position:
 
 
 class _PayloadDocument(_Document):
-    """A `sys_update_xml` payload: a record_update document whose positions map back into the outer file."""
+    """A `sys_update_xml` payload: a record_update document whose positions map back into the outer file.
 
-    def __init__(self, outer: _FileDocument, update: _Update, logical: str, region: Region, content: int) -> None:
+    It is parsed from its logical text (UTF-8 pieces, as the outer parser reported it), so parser byte offsets are
+    logical offsets; a RawCursor turns them into lines and columns of the outer file by walking the raw text in the
+    file alongside. Only a bounded head of the logical text (for a DOCTYPE's start) and the piece being parsed
+    (for a value's start tag) are looked at: memory stays a constant beyond the payload's own text."""
+
+    def __init__(self, outer: _FileDocument, update: _Update, cursor: RawCursor) -> None:
         super().__init__(outer.path, outer.options, outer=False)
         self.update_record = update
-        self.logical = logical
-        self.region = region
-        self.content = content  # where the payload's text starts in region.text
-        self.unescape = Unescape(region.text[content:])
-        self.starts = line_starts(logical)
+        self.cursor = cursor
+        self.head = b""  # the first MAX_PROLOG bytes of the logical text: a DOCTYPE can only be there
+        self.previous = self.current = b""  # the last two pieces given to the parser (a start tag is in them)
+        self.current_start = 0
+        self.content = 0  # where the text of the field being read starts (after its start tag)
+        self.empty = False  # the field is an empty-element tag, <x/>
+        self.cdata_open = self.cdata_close = -1  # a CDATA section starting at `content`; the last one's end
+        self.parser.StartCdataSectionHandler = self._cdata_start
+        self.parser.EndCdataSectionHandler = self._cdata_end
 
-    def index(self, anchor: Anchor) -> int:
-        line, column, _ = anchor
-        starts = self.starts
-        return (starts[line - 1] if line <= len(starts) else len(self.logical)) + column
-
-    def outer_index(self, logical_index: int) -> int:
-        return self.content + self.unescape.raw_index(logical_index)
+    def at(self, logical: int) -> Position:
+        _, line, column = self.cursor.position(logical)
+        return Position(self.path, line, column, line, column)
 
     def point(self, anchor: Anchor) -> Position:
-        at = self.outer_index(self.index(anchor))
-        return self.region.position(at, at)
+        return self.at(anchor[2])
 
     def declaration(self, anchor: Anchor) -> Position:
-        index = self.index(anchor)
-        at = self.logical.rfind("<!DOCTYPE", 0, index + 1)
-        if at < 0:
-            return self.point(anchor)
-        outer = self.outer_index(at)
-        return self.region.position(outer, outer)
+        at = self.head.rfind(b"<!DOCTYPE", 0, anchor[2] + 1)
+        return self.at(at) if at >= 0 else self.point(anchor)
+
+    def opened(self, anchor: Anchor) -> None:
+        begin = anchor[2]
+        previous_start = self.current_start - len(self.previous)
+        if begin >= self.current_start:
+            text, offset = self.current, self.current_start
+        elif begin >= previous_start:  # the start tag began in the previous chunk
+            text, offset = self.previous[begin - previous_start :] + self.current, begin
+        else:  # a start tag longer than a chunk (hostile): its value is located at the tag
+            text, offset = b"", begin
+        end = start_tag_end(text, begin - offset)
+        self.content = offset + end
+        self.empty = text.endswith(b"/>", 0, end)
+        self.cdata_open = self.cdata_close = -1
+
+    def _cdata_start(self) -> None:
+        if self.parser.CurrentByteIndex == self.content:
+            self.cdata_open = self.content
+
+    def _cdata_end(self) -> None:
+        self.cdata_close = self.parser.CurrentByteIndex
 
     def locate(self, start: Anchor, end: Anchor) -> Position:
-        begin = self.index(start)
-        finish = self.index(end)
-        if finish <= begin:
-            return self.point(start)
-        logical = self.logical
-        content = start_tag_end(logical, begin)
-        if content >= finish and logical.endswith("/>", begin, content):
+        content = self.content
+        stop = end[2]
+        if self.empty or content > stop:
             return self.point(start)  # an empty element: <x/>
-        stop = finish
-        if logical.startswith("<![CDATA[", content) and logical.endswith("]]>", content, finish):
-            content += 9
+        if self.cdata_open == content and self.cdata_close == stop - 3:
+            content += 9  # the value is wrapped in CDATA: it starts after `<![CDATA[` and ends before `]]>`
             stop -= 3
-        first = self.outer_index(content)
-        last = self.content + self.unescape.raw_end(stop) if stop > content else first
-        return self.region.position(first, last)
+        _, line, column = self.cursor.position(content)
+        if stop > content:
+            _, end_line, end_column = self.cursor.position(stop, end=True)
+        else:
+            end_line, end_column = line, column
+        return Position(self.path, line, column, end_line, end_column)
 
     def _finish(self, pending: _Pending, update: _Update | None = None) -> None:
         super()._finish(pending, self.update_record)
 
-    def parse(self) -> None:
+    def parse(self, pieces: list[bytes]) -> None:
+        parser = self.parser
+        fed = 0
         try:
-            self.parser.Parse(self.logical, True)
+            for chunk in _chunks(pieces):
+                if fed < MAX_PROLOG:
+                    self.head += chunk[: MAX_PROLOG - fed]
+                self.previous, self.current, self.current_start = self.current, chunk, fed
+                fed += len(chunk)
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
         except _NotAnExport:
             return
         except InputProblem as problem:
             self.problems.append(problem)
-        except ExpatError as error:
-            at = self.point((error.lineno, error.offset, 0))
+        except ExpatError:
+            at = self.at(max(parser.ErrorByteIndex, 0))
             name = self.update_record.name or "?"
-            self.problems.append(
-                unparseable(f"payload of update '{name}' is not well-formed XML: {_reason(error)}", at)
-            )
+            error_text = ErrorString(parser.ErrorCode)
+            self.problems.append(unparseable(f"payload of update '{name}' is not well-formed XML: {error_text}", at))
+
+
+def _head(pieces: list[bytes], size: int) -> bytes:
+    """The first `size` bytes of the text held in `pieces`."""
+    head = b""
+    for piece in pieces:
+        if len(head) >= size:
+            break
+        head += piece[: size - len(head)]
+    return head
+
+
+def _chunks(pieces: list[bytes]) -> Iterator[bytes]:
+    """The pieces joined into chunks of about CHUNK bytes (the parser reports a start tag within two of them), each
+    piece released once it is joined."""
+    batch: list[bytes] = []
+    size = 0
+    pieces.reverse()
+    while pieces:
+        piece = pieces.pop()
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield b"".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield b"".join(batch)
 
 
 def _reason(error: ExpatError) -> str:
@@ -422,8 +528,10 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
             bad = refused(f"undecodable text: the file declares encoding '{name}', but ServiceNow exports are UTF-8 "
                           "(re-save the file as UTF-8)", bad.position)
         document.problems.append(bad or unparseable(f"not well-formed XML: {_reason(error)}", at))
+    document.flush_ignores()
     result.records = document.records
     result.findings = [problem.finding() for problem in document.problems]
+    result.ignores = document.ignores
     return result
 
 
