@@ -74,9 +74,11 @@ def _inside(entry: os.DirEntry[str], root: str) -> bool:
     return os.path.commonpath([target, root]) == root
 
 
-def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], root: str) -> Iterator[str]:
+def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], root: str,
+          app: str | None = None) -> Iterator[str]:
     """Files under `folder`, sorted, without following folder symlinks (no loops) nor file symlinks that lead out
-    of `root` (the real path of the folder named on the command line)."""
+    of `root` (the real path of the folder named on the command line). `app`: the application folder named by an
+    sn_source_control.properties above `folder` (path= may be nested, e.g. src/x_app)."""
     try:
         info = os.stat(folder)
     except OSError:
@@ -84,7 +86,7 @@ def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], roo
     if (info.st_dev, info.st_ino) in seen:
         return
     seen.add((info.st_dev, info.st_ino))
-    app = source_control_app(folder)
+    app = source_control_app(folder) or app
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
@@ -100,7 +102,7 @@ def _walk(folder: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], roo
                 if app is not None and os.path.normpath(path) == app:
                     yield from _app_folder(path, exclude, seen, root)
                 else:
-                    yield from _walk(path, exclude, seen, root)
+                    yield from _walk(path, exclude, seen, root, app)
             elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUFFIXES and _inside(entry, root):
                 yield path
         except OSError:
