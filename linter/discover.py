@@ -150,11 +150,14 @@ class _Walk:
             return None
         return found
 
-    def files(self, folder: str, view: gitfiles.Listing | None, app_only: bool = False) -> Iterator[tuple[str, str]]:
+    def files(
+        self, folder: str, view: gitfiles.Listing | None, app_only: bool = False, app: str | None = None
+    ) -> Iterator[tuple[str, str]]:
         """(path, kind) of the files under `folder` (a normalised path), sorted, without following folder symlinks
         (no loops) nor file symlinks that lead out of the root; with `app_only`, a source-control application
-        folder (its sys_app file and the record folders, not dictionary/). Paths are joined as strings: a
-        repository can hold tens of thousands of files, and this runs on every commit (pre-commit's context)."""
+        folder (its sys_app file and the record folders, not dictionary/); `app`, the application folder an
+        sn_source_control.properties above names (its path= may be nested, e.g. src/x_app). Paths are joined as
+        strings: a repository can hold tens of thousands of files, and this runs on every commit (pre-commit)."""
         try:
             info = os.stat(folder)
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -170,7 +173,7 @@ class _Walk:
         git_prefix = None if below is None else (below + "/" if below else "")
         prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep
         absolute_prefix = absolute.rstrip(os.sep) + os.sep
-        app = None if app_only else source_control_app(folder)
+        app = None if app_only else (source_control_app(folder) or app)
         for entry in entries:
             name = entry.name
             path = prefix + name
@@ -183,7 +186,8 @@ class _Walk:
                         continue
                     if self.exclude and self.exclude.matches(absolute_prefix + name, folder=True):
                         continue
-                    yield from self.files(path, view, app_only=app is not None and os.path.normpath(path) == app)
+                    entering = app is not None and os.path.normpath(path) == app
+                    yield from self.files(path, view, app_only=entering, app=None if entering else app)
                     continue
                 dot = name.rfind(".")
                 kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None

@@ -1,4 +1,4 @@
-"""Shared test helpers: run the real command, locate the project, the fixtures and ../shared."""
+"""Shared test helpers: run the real command, locate the project and the fixtures (all inside the repository)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from linter.read.base import ReadOptions, ReadResult
 
 # The tests never touch the user's cache (~/.cache/snlint): one fresh cache folder per test session.
@@ -20,7 +18,6 @@ os.environ["SNLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="snlint-test-cache-")
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ROOT / "examples"
-SHARED = ROOT.parent / "shared"
 
 
 def snlint(*args: str, cwd: Path | str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -56,13 +53,6 @@ def write(folder: Path, name: str, text: str) -> Path:
 def located(data: dict[str, Any]) -> set[tuple[str, str, int, int]]:
     """(rule, path, line, column) of every finding of a JSON report."""
     return {(f["rule"], f["path"], f["line"], f["column"]) for f in data["findings"]}
-
-
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not present")
-    return SHARED
 
 
 def read_yaml_export(path: Path, options: ReadOptions) -> ReadResult:

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SHARED, snlint
+from conftest import ROOT, snlint
 
 from linter import __version__
 from linter.model import Finding, Position, Related, Severity
 from linter.report import Report, fingerprint, sarif
 from linter.ruleset import builtin_rules
 
-SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA = ROOT / "tests" / "schemas" / "sarif-2.1.0.json"  # vendored: see tests/schemas/README.md
 UPDATE_SET = "examples/update-sets/exchange_online_setup.xml"
 
 
@@ -27,12 +27,10 @@ def sarif_of(*args: str, cwd: Path = ROOT) -> dict[str, Any]:
 
 
 def validate(log: dict[str, Any]) -> None:
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is absent: the official SARIF schema lives there")
     import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(log), key=lambda e: list(e.absolute_path))
+    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=lambda e: list(e.absolute_path))
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
 
