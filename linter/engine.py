@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
-from linter.discover import XML, Input, discover
+from linter.discover import XML, Input, discover, kind_of
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.redact import redact
@@ -83,19 +83,25 @@ def make_profile(settings: Settings) -> Profile:
     )
 
 
-def read_file(item: Input, options: ReadOptions, debug: bool = False) -> ReadResult:
-    """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding."""
-    result = _read_file(item, options, debug)
+def read_file(item: Input, options: ReadOptions, debug: bool = False, data: bytes | None = None) -> ReadResult:
+    """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding.
+    `data`: the input's text when it is not the file on disk (an editor's buffer; linter/buffers.py)."""
+    result = _read_file(item, options, debug, data)
     redact(result.records, options.secret_fields)
     return result
 
 
-def _read_file(item: Input, options: ReadOptions, debug: bool) -> ReadResult:
+def _read_file(item: Input, options: ReadOptions, debug: bool, data: bytes | None = None) -> ReadResult:
     path = item.path
     try:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(path, flags)
+            if data is not None:
+                from linter.buffers import memory_file
+
+                fd = memory_file(data)
+            else:
+                fd = os.open(path, flags)
         except OSError as error:
             return _problem(unparseable(f"cannot read file: {error.strerror or error}", Position(path, 1, 1)))
         try:
@@ -177,8 +183,15 @@ def read_all(items: Sequence[Input], options: ReadOptions, jobs: int = 0, debug:
         return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
 
 
-def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debug: bool = False) -> Run:
-    """Lint `paths` (files or folders); findings are filtered and graded by `settings`."""
+def run(
+    paths: Sequence[str],
+    settings: Settings,
+    use_context: bool = True,
+    debug: bool = False,
+    buffers: Mapping[str, bytes] | None = None,
+) -> Run:
+    """Lint `paths` (files or folders); findings are filtered and graded by `settings`. `buffers`: the text of
+    named files that differs from the disk (an editor's unsaved buffers), read from memory."""
     rules = load_rules(settings)
     policy.check_selectors(rules, settings)
     active = policy.active_rules(rules, settings)
@@ -190,13 +203,17 @@ def run(paths: Sequence[str], settings: Settings, use_context: bool = True, debu
         oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules),
     )
-    inputs = discover(paths or ["."], settings.exclude)
+    buffers = buffers or {}
+    inputs = discover([path for path in paths if path not in buffers] or ([] if buffers else ["."]), settings.exclude)
+    inputs += [Input(path, kind_of(path), explicit=True) for path in buffers]
     given = {item.path for item in inputs}
     reported: list[Finding] = []
     records: list[Record] = []
     ignores: list[InlineIgnore] = []
     exports = 0  # files that are ServiceNow exports (or could not be read): what the summary counts
-    for result in read_all(inputs, options, settings.jobs, debug):
+    results = read_all([item for item in inputs if item.path not in buffers], options, settings.jobs, debug)
+    results += [read_file(item, options, debug, buffers[item.path]) for item in inputs if item.path in buffers]
+    for result in results:
         exports += result.is_export
         records.extend(result.records)
         ignores.extend(result.ignores)

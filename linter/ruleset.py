@@ -35,6 +35,7 @@ class Rule:
     references: tuple[str, ...] = ()
     source: str = "built-in"
     options: Mapping[str, Any] = field(default_factory=dict)
+    fix: str = ""  # the automatic fix the rule offers (`trim`), or none
 
     @property
     def help_uri(self) -> str:
@@ -51,6 +52,7 @@ class Rule:
             check=dict(data["check"]),
             references=tuple(data.get("references", ())),
             source=source,
+            fix=data.get("fix", ""),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -62,6 +64,7 @@ class Rule:
             "description": self.description,
             "references": list(self.references),
             "check": dict(self.check),
+            **({"fix": self.fix} if self.fix else {}),
         }
 
 
