@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -96,16 +97,19 @@ def _yaml_plain_safe(value: str) -> bool:
 
 
 # -- the container around a span -------------------------------------------------------------------------------------
-def replacement_text(text: str, start: int, end: int, value: str, path: str) -> str:
-    """What to write over `text[start:end]` (a value's raw span in the decoded file) so it reads as `value`."""
+def replacement_text(
+    text: str, start: int, end: int, value: str, path: str, payloads: Sequence[tuple[int, int]] | None = None
+) -> str:
+    """What to write over `text[start:end]` (a value's raw span in the decoded file) so it reads as `value`.
+    `payloads`: `payload_regions(text)`, when the caller has it already."""
     raw = text[start:end]
     if path.lower().endswith((".yaml", ".yml", ".json")):
         return _yaml_replacement(raw, value, json_file=path.lower().endswith(".json"))
     if _NOT_XML.search(value):
         raise FixRefused("the new value holds a character XML cannot carry")
-    if start == end and text.startswith("<", start):
+    if start == end and text.startswith(("<", "&lt;"), start) and not text.startswith(("</", "&lt;/"), start):
         raise FixRefused("an empty element (<name/>) has no text to replace")
-    payload = _enclosing_payload(text, start)
+    payload = _enclosing_payload(payload_regions(text) if payloads is None else payloads, start)
     if payload is None:
         _refuse_markers(raw, (_CDATA_OPEN, _CDATA_CLOSE))
         return xml_cdata(value) if text.endswith(_CDATA_OPEN, 0, start) else xml_text(value)
@@ -120,19 +124,33 @@ def replacement_text(text: str, start: int, end: int, value: str, path: str) -> 
     return xml_text(xml_cdata(value) if inner_cdata else xml_text(value))
 
 
-def _enclosing_payload(text: str, start: int) -> int | None:
+def payload_regions(text: str) -> list[tuple[int, int]]:
+    """The content of every `<payload>` element in a file's text, as (start, end) indexes, in file order."""
+    regions = []
+    at = 0
+    while (match := _PAYLOAD.search(text, at)) is not None:
+        close = text.find(">", match.end())
+        if close < 0:
+            break
+        if text[close - 1] == "/":
+            at = close + 1
+            continue
+        end = text.find("</payload>", close + 1)
+        if end < 0:
+            end = len(text)
+        regions.append((close + 1, end))
+        at = end
+    return regions
+
+
+def _enclosing_payload(regions: Sequence[tuple[int, int]], start: int) -> int | None:
     """Where the content of the `<payload>` element holding `start` begins, or None outside any payload."""
-    opening = None
-    for match in _PAYLOAD.finditer(text, 0, start):
-        opening = match
-    if opening is None:
-        return None
-    if text.find("</payload>", opening.start(), start) >= 0:
-        return None
-    close = text.find(">", opening.end(), start)
-    if close < 0 or text[close - 1] == "/":
-        return None
-    return close + 1
+    from bisect import bisect_right
+
+    at = bisect_right(regions, (start, sys.maxsize)) - 1  # the last payload starting at or before `start`
+    if at >= 0 and regions[at][0] <= start <= regions[at][1]:
+        return regions[at][0]
+    return None
 
 
 def _refuse_markers(raw: str, markers: Iterable[str]) -> None:
@@ -162,8 +180,7 @@ class Edited:
     fixes: tuple[Fix, ...]
 
 
-def _offsets(text: str, position: Position) -> tuple[int, int]:
-    starts = line_starts(text)
+def _offsets(text: str, starts: Sequence[int], position: Position) -> tuple[int, int]:
     return _offset(text, starts, position.line, position.column), _offset(
         text, starts, position.end_line or position.line, position.end_column or position.column
     )
@@ -185,9 +202,10 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
         text = data[len(_BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError as error:
         raise FixRefused("the file is not UTF-8 text") from error
+    starts = line_starts(text)
     spans = []
     for number, fix in enumerate(fixes):
-        start, end = _offsets(text, fix.position)
+        start, end = _offsets(text, starts, fix.position)
         spans.append((start, end, number, fix))
     spans.sort(key=lambda item: (item[0], item[1]))
     for (_, end, _, _), (start, _, _, _) in pairwise(spans):
@@ -196,10 +214,11 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
     pieces: list[str] = []
     made: list[tuple[int, Fix]] = []  # (start in the new text, fix), in file order
     done: list[Fix] = list(fixes)  # in the caller's order
+    payloads = payload_regions(text) if not path.lower().endswith((".yaml", ".yml", ".json")) else []
     at = 0
     length = 0
     for start, end, number, fix in spans:
-        new = replacement_text(text, start, end, fix.value, path)
+        new = replacement_text(text, start, end, fix.value, path, payloads)
         pieces.append(text[at:start])
         length += start - at
         done[number] = replace(fix, replacement=new)
@@ -223,12 +242,13 @@ def _verify(path: str, before: bytes, after: bytes, new_text: str, made: Sequenc
     if old.keys() != new.keys():
         raise FixRefused("the edit would change the records of the file")
     starts = line_starts(new_text)
+    at_place = {where: key for key, (where, _) in old.items()}
     fixed = set()
     for index, fix in made:
         line = _line_of(starts, index)
         where = (line, index - starts[line - 1] + 1)
         was = (fix.position.line, fix.position.column)
-        key = next((key for key, (at, _) in old.items() if at == was), None)
+        key = at_place.get(was)
         if key is None:
             raise FixRefused("the value is not a field of a record snlint reads")
         if new[key] != (where, fix.value):
