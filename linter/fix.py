@@ -159,8 +159,8 @@ def _refuse_markers(raw: str, markers: Iterable[str]) -> None:
 
 
 def _yaml_replacement(raw: str, value: str, json_file: bool) -> str:
-    if json_file:
-        return json.dumps(value, ensure_ascii=False)
+    if json_file:  # the YAML reader reads JSON too: what YAML cannot hold raw is written as \uXXXX
+        return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
     first = raw[:1]
     if first in ("|", ">"):
         raise FixRefused("a block scalar is not rewritten")

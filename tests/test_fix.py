@@ -24,6 +24,7 @@ from linter.buffers import read_bytes
 from linter.cli import main
 from linter.fix import Fix, FixRefused, edit, prepare, write_atomic_bytes
 from linter.model import Position, Value
+from linter.read.positions import line_starts
 
 DEEP = os.environ.get("SNLINT_DEEP_TESTS") == "1"
 BOM = b"\xef\xbb\xbf"
@@ -71,9 +72,16 @@ def yaml_export(scalar: str) -> str:
 def json_export(value: str) -> str:
     return (
         '{\n  "result": [\n    {\n      "sys_class_name": "windows_credentials",\n'
-        f'      "sys_id": "{SYS_ID}",\n      "user_name": {json.dumps(value, ensure_ascii=False)},\n'
+        f'      "sys_id": "{SYS_ID}",\n      "user_name": {json_string(value)},\n'
         '      "name": "Mailbox"\n    }\n  ]\n}\n'
     )
+
+
+def json_string(value: str) -> str:
+    """A JSON string the reader takes: C1 controls and separators escaped (non-BMP characters raw: the reader
+    does not join an escaped surrogate pair)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(f"\\u{ord(c):04x}" if "\x7f" <= c <= "\x9f" or c in "\u2028\u2029\ufeff" else c for c in text)
 
 
 def _no_cdata_end(value: str) -> bool:
@@ -120,11 +128,10 @@ def byte_span(data: bytes, position: Position) -> tuple[int, int]:
     """The byte offsets of a Position's span in the file's bytes."""
     bom = len(BOM) if data.startswith(BOM) else 0
     text = data[bom:].decode("utf-8")
-    lines = text.splitlines(keepends=True)
+    starts = line_starts(text)  # XML's and YAML's line breaks (not NEL or U+2028, which str.splitlines takes)
 
     def offset(line: int, column: int) -> int:
-        before = "".join(lines[: line - 1]) + lines[line - 1][: column - 1] if line <= len(lines) else text
-        return bom + len(before.encode("utf-8"))
+        return bom + len(text[: starts[line - 1] + column - 1].encode("utf-8"))
 
     return offset(position.line, position.column), offset(position.end_line, position.end_column)
 
