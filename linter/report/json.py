@@ -11,7 +11,7 @@ from linter.report import fingerprint, summary_counts
 
 def finding_data(item: Finding) -> dict[str, object]:
     position = item.position
-    return {
+    data: dict[str, object] = {
         "rule": item.rule,
         "severity": item.severity.value,
         "path": position.path,
@@ -31,6 +31,9 @@ def finding_data(item: Finding) -> dict[str, object]:
         ],
         "fingerprint": fingerprint(item),
     }
+    if item.fix is not None and item.fix.replacement is not None:
+        data["fix"] = item.fix.data()
+    return data
 
 
 def render(findings: list[Finding], files: int) -> str:
