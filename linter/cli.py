@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="lowest severity that makes the exit code 1 (default: error)")
     lint.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     lint.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
+    lint.add_argument("--fix", action="store_true", help="apply safe fixes (CRD004) to the files, then report "
+                      "the findings that remain")
+    lint.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff; write nothing")
     common(lint)
 
     rules = commands.add_parser("rules", help="list all rules (built-in and custom)")
@@ -174,6 +177,23 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
     assert isinstance(settings, Settings)
     result = run(options.paths, settings, use_context=not options.no_context, debug=options.debug)
     findings = result.findings
+    if options.fix or options.diff:
+        from linter.fix import apply_all, prepare, unified_diff, write_atomic_bytes
+
+        prepared = prepare(findings)
+        edited = apply_all(prepared)
+        if options.diff:
+            emit("".join(unified_diff(item) for item in edited), options.output)
+            findings = [item for item in prepared if item.fix is None]
+            failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
+            return EXIT_ERROR if result.internal_error else EXIT_FINDINGS if failing else EXIT_OK
+        for item in edited:
+            write_atomic_bytes(item.path, item.after)
+        count = sum(len(item.fixes) for item in edited)
+        print(f"snlint: fixed {count} finding(s) in {len(edited)} file(s)", file=sys.stderr)
+        if edited:  # report what remains, from the files as they are now
+            result = run(options.paths, settings, use_context=not options.no_context, debug=options.debug)
+            findings = result.findings
     if options.write_baseline:
         from linter.baseline import write_baseline
 
@@ -197,15 +217,18 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
 
         report = text.render(findings, result.files, color=use_color(options.color, stream))
     elif fmt == "json":
+        from linter.fix import prepare
         from linter.report import json as json_report
 
-        report = json_report.render(findings, result.files)
+        report = json_report.render(prepare(findings), result.files)
     elif fmt == "sarif":
         from linter.context import repository_root
         from linter.report import sarif
 
         root = settings.root if settings.config_path else (repository_root() or settings.root)
-        report = sarif.render(findings, result.rules, root)
+        from linter.fix import prepare
+
+        report = sarif.render(prepare(findings), result.rules, root)
     elif fmt == "github":
         from linter.report import github
 
