@@ -116,12 +116,12 @@ def replacement_text(
     `payloads`: `payload_regions(text)`, when the caller has it already."""
     raw = text[start:end]
     if path.lower().endswith((".yaml", ".yml", ".json")):
-        return _yaml_replacement(raw, value, json_file=path.lower().endswith(".json"))
+        return yaml_replacement(raw, value, json_file=path.lower().endswith(".json"))
     if _NOT_XML.search(value):
         raise FixRefused("the new value holds a character XML cannot carry")
     if start == end and text.startswith(("<", "&lt;"), start) and not text.startswith(("</", "&lt;/"), start):
         raise FixRefused("an empty element (<name/>) has no text to replace")
-    payload = _enclosing_payload(payload_regions(text) if payloads is None else payloads, start)
+    payload = enclosing_payload(payload_regions(text) if payloads is None else payloads, start)
     if payload is None:
         _refuse_markers(raw, (_CDATA_OPEN, _CDATA_CLOSE))
         return xml_cdata(value) if text.endswith(_CDATA_OPEN, 0, start) else xml_text(value)
@@ -155,7 +155,7 @@ def payload_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _enclosing_payload(regions: Sequence[tuple[int, int]], start: int) -> int | None:
+def enclosing_payload(regions: Sequence[tuple[int, int]], start: int) -> int | None:
     """Where the content of the `<payload>` element holding `start` begins, or None outside any payload."""
     from bisect import bisect_right
 
@@ -170,7 +170,7 @@ def _refuse_markers(raw: str, markers: Iterable[str]) -> None:
         raise FixRefused("the value mixes CDATA sections and text")
 
 
-def _yaml_replacement(raw: str, value: str, json_file: bool) -> str:
+def yaml_replacement(raw: str, value: str, json_file: bool) -> str:
     if json_file:  # the YAML reader reads JSON too: what YAML cannot hold raw is written as \uXXXX
         return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
     first = raw[:1]
