@@ -15,7 +15,7 @@ from linter import __version__
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
 
-COMMANDS = ("lint", "rules", "explain", "inventory")
+COMMANDS = ("lint", "rules", "explain", "inventory", "record")
 INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -74,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text")
     common(inventory)
+
+    record = commands.add_parser("record", help="write the Microsoft account that authorised an OAuth 2.0 "
+                                 "credential where the credential is defined")
+    record.add_argument("credential", metavar="CREDENTIAL", help="sys_id or name of the OAuth 2.0 credential")
+    account = record.add_mutually_exclusive_group(required=True)
+    account.add_argument("--as", dest="account", metavar="UPN", help="the account that signed in at Get OAuth Token")
+    account.add_argument("--from-token", metavar="FILE", help="read the account (upn or preferred_username, oid, "
+                         "tid) from an ID token in FILE ('-': standard input); the token is not stored")
+    record.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    common(record)
     return parser
 
 
@@ -96,7 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in ("-h", "--help", "--version")):
         arguments.insert(0, "lint")
     parser = _parser()
-    options = parser.parse_args(arguments)
+    options, extra = parser.parse_known_args(arguments)
+    if extra and options.command == "record" and not any(item.startswith("-") for item in extra):
+        options.paths += extra  # `record CREDENTIAL --as UPN PATH`: argparse leaves paths after an option over
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return _dispatch(options)
     except BrokenPipeError:
@@ -158,6 +172,8 @@ def _dispatch(options: argparse.Namespace) -> int:
             from linter.inventory import command
 
             return command(options, settings)
+        if options.command == "record":
+            return _record(options, settings)
         return _lint(options, settings)
     except (_UsageError, RuleError) as error:
         print(f"snlint: error: {error}", file=sys.stderr)
@@ -242,6 +258,22 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         return EXIT_ERROR
     failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _record(options: argparse.Namespace, settings: object) -> int:
+    from linter.record import Account, RecordError, account_from_token, read_token, record
+
+    try:
+        if options.from_token:
+            account = account_from_token(read_token(options.from_token))
+        else:
+            if not options.account.strip():
+                raise RecordError("--as: give the account's UPN")
+            account = Account((("upn", options.account.strip()),), from_token=False)
+        print(record(options.credential, account, options.paths, settings), end="", file=sys.stderr)
+    except RecordError as error:
+        raise _UsageError(str(error)) from error
+    return EXIT_OK
 
 
 def _rules(options: argparse.Namespace, settings: object) -> int:
