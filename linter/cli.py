@@ -15,7 +15,7 @@ from linter import __version__
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
 
-COMMANDS = ("lint", "rules", "explain", "inventory", "record")
+COMMANDS = ("lint", "rules", "explain", "inventory", "record", "server")
 INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
                          "tid) from an ID token in FILE ('-': standard input); the token is not stored")
     record.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     common(record)
+
+    commands.add_parser("server", help="run the language server (LSP over stdio) for editors; needs the "
+                        "'server' extra (pip install 'snlint[server]')")
     return parser
 
 
@@ -111,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.paths += extra  # `record CREDENTIAL --as UPN PATH`: argparse leaves paths after an option over
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if options.command == "server":
+        return _server()
     try:
         return _dispatch(options)
     except BrokenPipeError:
@@ -258,6 +263,17 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         return EXIT_ERROR
     failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _server() -> int:
+    try:
+        from linter.server import serve
+
+        return serve()
+    except ModuleNotFoundError as error:
+        print(f"snlint: error: the language server needs pygls ({error}): pip install 'snlint[server]'",
+              file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _record(options: argparse.Namespace, settings: object) -> int:
