@@ -19,11 +19,12 @@ import json
 import os
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from linter.model import Finding, Position
+from linter.model import Finding, Position, Record
 from linter.read.positions import line_starts
 
 _BOM = b"\xef\xbb\xbf"
@@ -157,8 +158,6 @@ def payload_regions(text: str) -> list[tuple[int, int]]:
 
 def enclosing_payload(regions: Sequence[tuple[int, int]], start: int) -> int | None:
     """Where the content of the `<payload>` element holding `start` begins, or None outside any payload."""
-    from bisect import bisect_right
-
     at = bisect_right(regions, (start, sys.maxsize)) - 1  # the last payload starting at or before `start`
     if at >= 0 and regions[at][0] <= start <= regions[at][1]:
         return regions[at][0]
@@ -247,20 +246,53 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
     return Edited(path, data, after, tuple(done))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the reader makes of a file's bytes: every field value (record and field -> ((line, column), text)),
+    the records, and the problems it reports (SN00x findings)."""
+
+    values: dict[str, tuple[tuple[int, int], str]]
+    records: list[Record]
+    problems: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, path: str, data: bytes) -> Snapshot:
+        from linter.buffers import read_bytes
+
+        result = read_bytes(path, data)
+        values = {
+            f"{record.order}:{record.table}:{record.sys_id}:{name}": (
+                (value.position.line, value.position.column),
+                value.text,
+            )
+            for record in result.records
+            for name, value in record.fields.items()
+        }
+        problems = frozenset((item.rule, item.message) for item in result.findings)
+        return cls(values, result.records, problems)
+
+    def new_problem(self, before: Snapshot) -> str:
+        """A problem this version has that `before` had not ("" when none)."""
+        added = sorted(self.problems - before.problems)
+        return f"{added[0][0]}: {added[0][1]}" if added else ""
+
+
 def _verify(path: str, before: bytes, after: bytes, new_text: str, made: Sequence[tuple[int, Fix]]) -> None:
     """Read both versions with the real reader: the fixed values read as intended, nothing else changed."""
-    old = _values(path, before)
-    new = _values(path, after)
+    old_file, new_file = Snapshot.of(path, before), Snapshot.of(path, after)
+    problem = new_file.new_problem(old_file)
+    if problem:
+        raise FixRefused(f"the edit would make the file invalid ({problem})")
+    old, new = old_file.values, new_file.values
     if old.keys() != new.keys():
         raise FixRefused("the edit would change the records of the file")
     starts = line_starts(new_text)
     at_place = {where: key for key, (where, _) in old.items()}
     fixed = set()
     for index, fix in made:
-        line = _line_of(starts, index)
+        line = bisect_right(starts, index)
         where = (line, index - starts[line - 1] + 1)
-        was = (fix.position.line, fix.position.column)
-        key = at_place.get(was)
+        key = at_place.get((fix.position.line, fix.position.column))
         if key is None:
             raise FixRefused("the value is not a field of a record snlint reads")
         if new[key] != (where, fix.value):
@@ -268,29 +300,6 @@ def _verify(path: str, before: bytes, after: bytes, new_text: str, made: Sequenc
         fixed.add(key)
     if any(old[key][1] != new[key][1] for key in old if key not in fixed):
         raise FixRefused("the edit would change other values of the file")
-
-
-def _line_of(starts: Sequence[int], index: int) -> int:
-    from bisect import bisect_right
-
-    return bisect_right(starts, index)
-
-
-def _values(path: str, data: bytes) -> dict[str, tuple[tuple[int, int], str]]:
-    """Every field value the reader finds in `data`: record and field -> ((line, column), text)."""
-    from linter.buffers import read_bytes
-
-    result = read_bytes(path, data)
-    if any(item.rule in ("SN000", "SN001", "SN002", "SN003") for item in result.findings):
-        raise FixRefused("the file would not parse")
-    return {
-        f"{record.order}:{record.table}:{record.sys_id}:{name}": (
-            (value.position.line, value.position.column),
-            value.text,
-        )
-        for record in result.records
-        for name, value in record.fields.items()
-    }
 
 
 def prepare(findings: Iterable[Finding], buffers: Mapping[str, bytes] | None = None) -> list[Finding]:

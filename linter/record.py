@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from linter.fix import (
     FixRefused,
+    Snapshot,
     payload_regions,
     write_atomic_bytes,
     xml_cdata,
@@ -286,34 +287,20 @@ def _after_claim(text: str, source: _Text, last: Value, entries: Sequence[tuple[
 
 def _verify(path: str, before: bytes, after: bytes, record: Record, account: Account, field: str) -> None:
     """Read the edited file back: the credential now carries the account, every other value is unchanged."""
-    from linter.buffers import read_bytes
-
-    old = read_bytes(path, before)
-    new = read_bytes(path, after)
-    known = {(item.rule, item.message) for item in old.findings}
-    problems = [item for item in new.findings if (item.rule, item.message) not in known]
-    if problems:
-        raise RecordError(f"recording would make {path} invalid ({problems[0].rule}: {problems[0].message}): "
-                          "nothing written")
-
-    def values(records: Sequence[Record]) -> dict[str, str]:
-        return {
-            f"{record.order}:{record.table}:{record.sys_id}:{name}": value.text
-            for record in records
-            for name, value in record.fields.items()
-        }
-
-    was, now = values(old.records), values(new.records)
+    old, new = Snapshot.of(path, before), Snapshot.of(path, after)
+    problem = new.new_problem(old)
+    if problem:
+        raise RecordError(f"recording would make {path} invalid ({problem}): nothing written")
     target = next((r for r in new.records if r.table == record.table and r.sys_id == record.sys_id), None)
     if target is None:
         raise RecordError("the credential would not read back: nothing written")
     wanted = _wanted_fields(path, account, field)
-    for name, value in wanted.items():
-        if target.text(name) != value:
-            raise RecordError("the credential would not read back as intended: nothing written")
+    if any(target.text(name) != value for name, value in wanted.items()):
+        raise RecordError("the credential would not read back as intended: nothing written")
     prefix = f"{target.order}:{target.table}:{target.sys_id}:"
-    changed = {key for key in set(was) | set(now) if was.get(key) != now.get(key)}
     allowed = {prefix + name for name in wanted} | {prefix + KEY}
+    keys = set(old.values) | set(new.values)
+    changed = {key for key in keys if old.values.get(key, (0, None))[1] != new.values.get(key, (0, None))[1]}
     if not changed <= allowed:
         raise RecordError("recording would change other values of the file: nothing written")
 

@@ -19,6 +19,7 @@ from pyexpat import ParserCreate
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_report_sarif import SCHEMA, validate
 
 from linter.buffers import read_bytes
 from linter.cli import main
@@ -317,6 +318,9 @@ def test_cli_fix_and_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0  # CRD004 is a warning: nothing at or above --fail-on error remains
     assert "-<user_name>.\\svc-backup </user_name>\n+<user_name>.\\svc-backup</user_name>\n" in out
     assert out.count("\n+<user_name>") == 3
+    # exit codes follow what remains: every CRD004 has a fix, so nothing is left at --fail-on warning
+    assert main(["--diff", "--no-cache", "--isolated", "--select", "CRD004", "--fail-on", "warning", str(folder)]) == 0
+    assert main(["--no-cache", "--isolated", "--select", "CRD004", "--fail-on", "warning", str(folder)]) == 1
     code = main(["--fix", "--no-cache", "--isolated", "--select", "CRD004", "--fail-on", "warning", str(folder)])
     capsys.readouterr()
     assert code == 0
@@ -338,6 +342,8 @@ def test_json_and_sarif_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixt
     }
     main(["--format", "sarif", "--no-cache", "--isolated", "--select", "CRD004", str(folder)])
     sarif = json.loads(capsys.readouterr().out)
+    if SCHEMA.is_file():  # the official schema, beside the project when it is checked out with the shared folder
+        validate(sarif)
     result = sarif["runs"][0]["results"][0]
     (change,) = result["fixes"][0]["artifactChanges"]
     assert change["replacements"] == [

@@ -294,3 +294,26 @@ def test_unknown_or_ambiguous_credentials_are_usage_errors(tmp_path: Path, capsy
     (tmp_path / "bad.txt").write_text("not a token", encoding="utf-8")
     code, err = record(capsys, OAUTH, "--from-token", str(tmp_path / "bad.txt"), str(folder))
     assert code == 2 and "not a JSON Web Token" in err
+
+
+def test_record_time_is_linear_in_the_file(tmp_path: Path) -> None:
+    import time
+
+    from linter.record import Account, edit_record
+
+    def measure(count: int) -> float:
+        rows = "".join(
+            f"<oauth_2_0_credentials>\n  <name>c{n}</name>\n  <sys_id>{n:032x}</sys_id>\n</oauth_2_0_credentials>\n"
+            for n in range(count)
+        )
+        data = f'<?xml version="1.0" encoding="UTF-8"?>\n<unload>\n{rows}</unload>\n'.encode()
+        path = str(tmp_path / f"many{count}.xml")
+        target = read_bytes(path, data).records[-1]
+        began = time.perf_counter()
+        after = edit_record(path, data, target, Account((("upn", "a@contoso.com"),), False), "u_authorized_as")
+        elapsed = time.perf_counter() - began
+        assert after.count(b"<u_authorized_as>a@contoso.com</u_authorized_as>") == 1
+        return elapsed
+
+    small, large = measure(300), measure(3000)
+    assert large / small < 25, (small, large)
