@@ -353,3 +353,20 @@ def test_json_and_sarif_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixt
         }
     ]
     assert change["artifactLocation"] == result["locations"][0]["physicalLocation"]["artifactLocation"]
+
+
+def test_a_rule_file_declares_its_fix(tmp_path: Path) -> None:
+    from linter.ruleset import RuleError, builtin_rules, load_rule_paths
+
+    assert {rule_id for rule_id, rule in builtin_rules().items() if rule.fix} == {"CRD004"}
+    rule = (
+        "id: ACME001\nname: acme-trim\nseverity: warning\nsummary: s\ndescription: d\nfix: trim\n"
+        "check:\n  kind: {kind}\n"
+    )
+    good = tmp_path / "good.yaml"
+    good.write_text(rule.format(kind="field\n  tables: [sys_user]\n  field: name\n  forbid: '^ '"), encoding="utf-8")
+    assert load_rule_paths([good])["ACME001"].fix == "trim"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(rule.format(kind="conflicting_definitions"), encoding="utf-8")
+    with pytest.raises(RuleError):
+        load_rule_paths([bad])
