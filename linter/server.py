@@ -67,8 +67,9 @@ def is_export(path: str) -> bool:
     return os.path.splitext(path)[1].lower() in SUFFIXES
 
 
-def lint_buffer(path: str, text: str) -> list[Finding]:
-    """The findings of the buffer `text` of file `path`, with the repository context, fixes prepared."""
+def lint_buffer(path: str, text: str) -> tuple[list[Finding], dict[str, str]]:
+    """The findings of the buffer `text` of file `path`, with the repository context, fixes prepared; and the
+    documentation link of every rule that ran."""
     from linter.buffers import NoMemoryFile, memory_file
     from linter.config import load_settings
     from linter.engine import run
@@ -83,7 +84,7 @@ def lint_buffer(path: str, text: str) -> list[Finding]:
         buffers = None
     result = run([path], settings, buffers=buffers)
     mine = [item for item in result.findings if item.position.path == path]
-    return prepare(mine, buffers)
+    return prepare(mine, buffers), {rule_id: rule.help_uri for rule_id, rule in result.rules.items()}
 
 
 def diagnostics(path: str, text: str, findings: Sequence[Finding], help_uris: Mapping[str, str]) -> list[Any]:
@@ -162,14 +163,8 @@ def serve() -> int:
     from lsprotocol import types
     from pygls.lsp.server import LanguageServer
 
-    from linter.engine import load_rules
-    from linter.settings import Settings
-
     server = LanguageServer(NAME, _version(), text_document_sync_kind=types.TextDocumentSyncKind.Full)
     converter = server.protocol._converter  # lsprotocol's cattrs converter: dictionaries to and from LSP types
-
-    def help_uris() -> dict[str, str]:
-        return {rule_id: rule.help_uri for rule_id, rule in load_rules(Settings()).items()}
 
     def publish(uri: str) -> None:
         path = path_of(uri)
@@ -178,13 +173,13 @@ def serve() -> int:
         document = server.workspace.get_text_document(uri)
         text = document.source
         try:
-            found = lint_buffer(path, text)
+            found, links = lint_buffer(path, text)
         except Exception as error:  # a bad configuration or a bug: say so in the editor, keep serving
             server.window_log_message(
                 types.LogMessageParams(types.MessageType.Error, f"snlint: {type(error).__name__}: {error}")
             )
-            found = []
-        items = converter.structure(diagnostics(path, text, found, help_uris()), list[types.Diagnostic])
+            found, links = [], {}
+        items = converter.structure(diagnostics(path, text, found, links), list[types.Diagnostic])
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=items)
         )
