@@ -18,9 +18,9 @@ from linter.report import FORMATS as REPORT_FORMATS
 from linter.report.escape import printable
 
 if TYPE_CHECKING:
-    from linter.engine import Stdin
+    from linter.buffers import Buffer
 
-COMMANDS = ("lint", "rules", "explain", "inventory", "init")
+COMMANDS = ("lint", "rules", "explain", "inventory", "init", "record", "server")
 INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DESCRIPTION = "Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene."
@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="lowest severity that makes the exit code 1 (default: error)")
     lint.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     lint.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0")
+    lint.add_argument("--fix", action="store_true", help="apply the safe fixes rules offer (see snlint rules), "
+                      "then report the findings that remain")
+    lint.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff; write nothing")
     common(lint)
 
     rules = commands.add_parser("rules", help="list all rules (built-in and custom)")
@@ -120,6 +123,19 @@ def _parser() -> argparse.ArgumentParser:
                                "GitHub Actions snippets (never overwrites)")
     init.add_argument("file", nargs="?", default=".snlint.yaml", metavar="FILE",
                       help="the configuration file to write (default: .snlint.yaml)")
+
+    record = commands.add_parser("record", help="write the Microsoft account that authorised an OAuth 2.0 "
+                                 "credential where the credential is defined")
+    record.add_argument("credential", metavar="CREDENTIAL", help="sys_id or name of the OAuth 2.0 credential")
+    account = record.add_mutually_exclusive_group(required=True)
+    account.add_argument("--as", dest="account", metavar="UPN", help="the account that signed in at Get OAuth Token")
+    account.add_argument("--from-token", metavar="FILE", help="read the account (upn or preferred_username, oid, "
+                         "tid) from an ID token in FILE ('-': standard input); the token is not stored")
+    record.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    common(record)
+
+    commands.add_parser("server", help="run the language server (LSP over stdio) for editors; needs the "
+                        "'server' extra (pip install 'snlint[server]')")
     return parser
 
 
@@ -145,11 +161,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = _parser()
-    options = parser.parse_args(arguments)
+    options, extra = parser.parse_known_args(arguments)
+    if extra and options.command == "record" and not any(item.startswith("-") for item in extra):
+        options.paths += extra  # `record CREDENTIAL --as UPN PATH`: argparse leaves paths after an option over
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if options.command == "init":
         from linter.init import init
 
         return init(options.file)
+    if options.command == "server":
+        return _server()
     try:
         return _dispatch(options)
     except BrokenPipeError:
@@ -220,6 +242,8 @@ def _dispatch(options: argparse.Namespace) -> int:
             from linter.inventory import command
 
             return command(options, settings)
+        if options.command == "record":
+            return _record(options, settings)
         return _lint(options, settings)
     except (_UsageError, RuleError) as error:
         say(f"error: {error}")
@@ -246,10 +270,11 @@ def _destinations(options: argparse.Namespace) -> list[tuple[str, str | None]]:
     return targets
 
 
-def _stdin(options: argparse.Namespace, limit: int) -> Stdin | None:
-    """Standard input, when it is to be linted (PATH -): kept up to one byte over the size limit, the rest
-    counted (so the reader refuses it, SN002, with its real size) and drained (the writer is not cut off)."""
-    from linter.engine import Stdin
+def _stdin(options: argparse.Namespace, limit: int) -> dict[str, Buffer] | None:
+    """Standard input, when it is to be linted (PATH -), by the name it is linted as: kept up to one byte over the
+    size limit, the rest counted (so the reader refuses it, SN002, with its real size) and drained (the writer is
+    not cut off)."""
+    from linter.buffers import Buffer
 
     if "-" not in options.paths:
         if options.stdin_filename:
@@ -266,7 +291,7 @@ def _stdin(options: argparse.Namespace, limit: int) -> Stdin | None:
     size = len(data)
     while chunk := sys.stdin.buffer.read(1 << 20):
         size += len(chunk)
-    return Stdin(options.stdin_filename, data, size)
+    return {options.stdin_filename: Buffer(data, size)}
 
 
 def _lint(options: argparse.Namespace, settings: object) -> int:
@@ -280,9 +305,31 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
     assert isinstance(settings, Settings)
     destinations = _destinations(options)
     stdin = _stdin(options, settings.max_file_size)
+    if stdin and (options.fix or options.diff):
+        raise _UsageError("--fix and --diff work on files, not standard input")
     paths = [] if stdin else options.paths
-    result = run(paths, settings, use_context=not options.no_context, debug=options.debug, stdin=stdin)
+    result = run(paths, settings, use_context=not options.no_context, debug=options.debug, buffers=stdin)
     findings = result.findings
+    if any(item.fix is not None for item in findings):  # the text each fix writes (JSON and SARIF carry it)
+        from linter.fix import prepare
+
+        findings = prepare(findings, {path: buffer.data for path, buffer in (stdin or {}).items()})
+    if options.fix or options.diff:
+        from linter.fix import apply_all, unified_diff, write_atomic_bytes
+
+        edited = apply_all(findings)
+        if options.diff:
+            emit("".join(unified_diff(item) for item in edited), options.output)
+            findings = [item for item in findings if item.fix is None]
+            failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
+            return EXIT_ERROR if result.internal_error else EXIT_FINDINGS if failing else EXIT_OK
+        for item in edited:
+            write_atomic_bytes(item.path, item.after)
+        count = sum(len(item.fixes) for item in edited)
+        print(f"snlint: fixed {count} finding(s) in {len(edited)} file(s)", file=sys.stderr)
+        if edited:  # report what remains, from the files as they are now
+            result = run(options.paths, settings, use_context=not options.no_context, debug=options.debug)
+            findings = result.findings
     if options.write_baseline:
         from linter.baseline import write_baseline
 
@@ -334,6 +381,33 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
         return EXIT_FINDINGS
     failing = [item for item in findings if report.failing(item)]
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _server() -> int:
+    try:
+        from linter.server import serve
+
+        return serve()
+    except ModuleNotFoundError as error:
+        print(f"snlint: error: the language server needs pygls ({error}): pip install 'snlint[server]'",
+              file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _record(options: argparse.Namespace, settings: object) -> int:
+    from linter.record import Account, RecordError, account_from_token, read_token, record
+
+    try:
+        if options.from_token:
+            account = account_from_token(read_token(options.from_token))
+        else:
+            if not options.account.strip():
+                raise RecordError("--as: give the account's UPN")
+            account = Account((("upn", options.account.strip()),), from_token=False)
+        print(record(options.credential, account, options.paths, settings), end="", file=sys.stderr)
+    except RecordError as error:
+        raise _UsageError(str(error)) from error
+    return EXIT_OK
 
 
 def _rules(options: argparse.Namespace, settings: object) -> int:

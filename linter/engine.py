@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linter import checks, policy
+from linter.buffers import Buffer, memory_file
 from linter.discover import XML, Input, discover, display, kind_of
 from linter.model import Finding, Position, Record, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
@@ -53,15 +54,6 @@ class Run:
     secret_fields: frozenset[str] = frozenset()  # every secret field name (of every rule, run or not)
 
 
-@dataclass(frozen=True)
-class Stdin:
-    """Standard input to lint as the file `name`: its first bytes (up to one over the size limit) and its size."""
-
-    name: str
-    data: bytes
-    size: int
-
-
 def load_rules(settings: Settings) -> dict[str, Rule]:
     """Built-in and custom rules."""
     rules = builtin_rules()
@@ -95,36 +87,22 @@ def make_profile(settings: Settings) -> Profile:
     )
 
 
-def read_file(item: Input, options: ReadOptions, debug: bool = False, data: Stdin | None = None) -> ReadResult:
+def read_file(item: Input, options: ReadOptions, debug: bool = False, data: Buffer | None = None) -> ReadResult:
     """Read one input with the reader for its kind, secrets redacted; every failure becomes a finding.
 
-    `data`, when given, is the file's content (standard input): it is read from memory, never written to disk."""
+    `data`, when given, is the input's content (standard input, an editor's unsaved buffer): it is read from
+    memory (linter/buffers.py), never written to disk."""
     result = _read_file(item, options, debug, data)
     redact(result.records, options.secret_fields)
     return result
 
 
-def _memory_fd(data: bytes, size: int) -> int:
-    """An anonymous in-memory file holding `data` (the readers read a file descriptor with pread), `size` bytes
-    long: input beyond the size limit is counted, not kept, and the file's size says how large it was."""
-    fd = os.memfd_create("snlint-stdin", getattr(os, "MFD_CLOEXEC", 0))
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.ftruncate(fd, max(size, len(data)))  # sparse: no memory for the part that was not kept
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _read_file(item: Input, options: ReadOptions, debug: bool, data: Stdin | None = None) -> ReadResult:
+def _read_file(item: Input, options: ReadOptions, debug: bool, data: Buffer | None = None) -> ReadResult:
     path = item.path
     try:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(path, flags) if data is None else _memory_fd(data.data, data.size)
+            fd = os.open(path, flags) if data is None else memory_file(data)
         except OSError as error:
             return _problem(unparseable(f"cannot read file: {error.strerror or error}", Position(path, 1, 1)))
         try:
@@ -211,12 +189,13 @@ def run(
     settings: Settings,
     use_context: bool = True,
     debug: bool = False,
-    stdin: Stdin | None = None,
+    buffers: Mapping[str, Buffer] | None = None,
 ) -> Run:
     """Lint `paths` (files or folders); findings are filtered and graded by `settings`.
 
-    `stdin`: standard input linted as if it were the file it names (named explicitly), with the repository's
-    other exports as context; the file of that name on disk, if any, is not read."""
+    `buffers`: the content of named files that is not (or not as) on disk, by path: standard input linted as the
+    file it names, an editor's unsaved text. They are read from memory, named explicitly, with the repository's
+    other exports as context; the files of those names on disk are not read."""
     rules = load_rules(settings)
     policy.check_selectors(rules, settings)
     active = policy.active_rules(rules, settings)
@@ -231,13 +210,13 @@ def run(
         table_root=settings.root,
     )
     exclusion = settings.path_filter()
-    if stdin is None:
-        inputs = discover(paths or ["."], exclusion, settings.respect_gitignore)
-        results = read_all(inputs, options, settings.jobs, debug)
-    else:
-        name = stdin.name
-        inputs = [] if exclusion.matches(name) else [Input(display(name), kind_of(name), explicit=True)]
-        results = [read_file(item, options, debug, stdin) for item in inputs]
+    memory = {display(path): buffer for path, buffer in (buffers or {}).items() if not exclusion.matches(path)}
+    on_disk = [path for path in paths if path not in (buffers or {})]
+    inputs = discover(on_disk or ["."], exclusion, settings.respect_gitignore) if on_disk or not buffers else []
+    results = read_all(inputs, options, settings.jobs, debug)
+    for path, buffer in memory.items():
+        inputs.append(Input(path, kind_of(path), explicit=True))
+        results.append(read_file(inputs[-1], options, debug, buffer))
     given = {item.path for item in inputs}
     reported: list[Finding] = []
     records: list[Record] = []

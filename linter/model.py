@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.fix import Fix
 
 
 class Severity(str, Enum):
@@ -116,6 +120,7 @@ class Finding:
     key: str = ""  # line-independent identity (record sys_ids and fields), for fingerprints and baselines
     record_ids: tuple[str, ...] = field(default=())  # sys_ids / names the finding is about, for suppressions
     sensitive: bool = False  # the position is a secret value: never show its source line
+    fix: Fix | None = None  # a safe edit that resolves it (linter/fix.py), when the rule has one
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.position.path, self.position.line, self.position.column, self.rule, self.message)

@@ -37,6 +37,7 @@ class Rule:
     source: str = "built-in"
     tags: tuple[str, ...] = ()  # SARIF tags (rule categories for code-scanning filters)
     sensitive: bool = False  # its findings point at secret values: never show their source line
+    fix: str = ""  # the automatic fix the rule offers (`trim`), or none
 
     @property
     def help_uri(self) -> str:
@@ -55,6 +56,7 @@ class Rule:
             source=source,
             tags=tuple(data.get("tags", ())),
             sensitive=bool(data.get("sensitive", False)),
+            fix=data.get("fix", ""),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -68,6 +70,7 @@ class Rule:
             "tags": list(self.tags),
             "sensitive": self.sensitive,
             "check": dict(self.check),
+            **({"fix": self.fix} if self.fix else {}),
         }
 
 
@@ -277,6 +280,7 @@ def rule_schema() -> str:
         "type": "object",
         "additionalProperties": False,
         "required": ["id", "name", "severity", "summary", "description", "check"],
+        "dependentSchemas": {"fix": {"properties": {"check": {"properties": {"kind": {"const": "field"}}}}}},
         "properties": {
             "id": {"type": "string", "pattern": "^[A-Z]{2,5}[0-9]{3}$", "description": "Stable rule id, e.g. EXO001"},
             "name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
@@ -286,6 +290,11 @@ def rule_schema() -> str:
             "references": {"type": "array", "items": {"type": "string", "minLength": 1}},
             "tags": {**tags, "description": "SARIF tags: categories for code-scanning filters"},
             "sensitive": {"type": "boolean", "description": "findings point at secret values: never show the line"},
+            "fix": {
+                "enum": ["trim"],
+                "description": "The automatic fix the rule offers (snlint --fix): trim = remove leading and trailing "
+                "whitespace from the field's value. Only for kind: field.",
+            },
             "check": {
                 "type": "object",
                 "required": ["kind"],

@@ -66,7 +66,7 @@ def test_supported_pythons_agree_everywhere() -> None:
 def test_test_tools_are_pinned_exactly() -> None:
     extras = _pyproject()["project"]["optional-dependencies"]["test"]
     pins = dict(requirement.split("==") for requirement in extras)
-    assert set(pins) == {"pytest", "hypothesis", "pre-commit", "ruff", "mypy"}
+    assert set(pins) == {"pytest", "hypothesis", "pre-commit", "ruff", "mypy", "pygls"}
     for name, version in pins.items():
         assert re.fullmatch(r"\d+(\.\d+)+", version), name
         assert metadata.version(name) == version, f"{name} {metadata.version(name)} installed, {version} pinned"

@@ -41,7 +41,14 @@ def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
             if template
             else f"{record.table} {record.label}: {problem}"
         )
-        yield finding(rule, message, at, [record], key=f"{rule.id}:{record.sys_id}:{name}")
+        found = finding(rule, message, at, [record], key=f"{rule.id}:{record.sys_id}:{name}")
+        if rule.fix == "trim" and value is not None and value.text.strip() != value.text:
+            from dataclasses import replace
+
+            from linter.fix import Fix
+
+            found = replace(found, fix=Fix(value.position, value.text.strip(), f"trim the {name}"))
+        yield found
 
 
 KINDS = (

@@ -254,6 +254,12 @@ def line_column(text: str, index: int) -> tuple[int, int]:
 _TAG_STOPS: tuple[re.Pattern[Any], re.Pattern[Any]] = (re.compile("[\"'>]"), re.compile(b"[\"'>]"))
 
 
+def line_starts(text: str) -> list[int]:
+    """Character index where each line starts, with the line breaks an XML parser recognises (for writers: fixes,
+    `snlint record`, the language server)."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
 def start_tag_end(text: str | bytes, start: int) -> int:
     """Index just past the `>` of the start tag that begins at `start` (quoted attribute values skipped)."""
     stops = _TAG_STOPS[isinstance(text, bytes)]

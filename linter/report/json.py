@@ -12,7 +12,7 @@ from linter.report import Report, fingerprint, summary, utf8_data
 def finding_data(item: Finding) -> dict[str, object]:
     position = item.position
     end_line, end_column = position.end or (position.line, position.column)
-    return {
+    data: dict[str, object] = {
         "rule": item.rule,
         "severity": item.severity.value,
         "path": position.path,
@@ -32,6 +32,9 @@ def finding_data(item: Finding) -> dict[str, object]:
         ],
         "fingerprint": fingerprint(item),
     }
+    if item.fix is not None and item.fix.replacement is not None:
+        data["fix"] = item.fix.data()
+    return data
 
 
 def render(report: Report) -> str:

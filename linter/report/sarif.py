@@ -95,6 +95,16 @@ def _result(item: Finding, index: int | None, locator: Locator) -> dict[str, Any
             for number, other in enumerate(item.related, start=1)
         ]
     result["partialFingerprints"] = {FINGERPRINT: fingerprint(item)}
+    if item.fix is not None and item.fix.replacement is not None:
+        change = {"deletedRegion": _region(item.fix.position), "insertedContent": {"text": item.fix.replacement}}
+        result["fixes"] = [
+            {
+                "description": {"text": item.fix.description},
+                "artifactChanges": [
+                    {"artifactLocation": locator.artifact(item.fix.position.path), "replacements": [change]}
+                ],
+            }
+        ]
     return result
 
 
