@@ -22,20 +22,29 @@ _LEGACY = {
 def _secret_values(
     rule: Rule, context: Context, forms: Mapping[SecretForm, str], advice: str
 ) -> Iterator[Finding]:
+    """Every definition of a record is looked at, not only the live one: a secret committed in an older update
+    (or in a deleted record) stays in the file and its history although a later update replaced it."""
     fields = tuple(dict.fromkeys((*rule.check["fields"], *context.secret_fields)))
-    for record in context.bundle.table(*rule.check["tables"]):
-        for name in fields:
-            value = record.get(name)
-            if value is None or value.secret not in forms:
+    tables = frozenset(rule.check["tables"])
+    bundle = context.bundle
+    for sys_id, versions in bundle.definitions.items():
+        live = bundle.records.get(sys_id)
+        for record in versions:
+            if record.table not in tables:
                 continue
-            yield finding(
-                rule,
-                f"{record.table} {record.label} field '{name}' {forms[value.secret]}: {advice}",
-                value,
-                [record],
-                key=f"{rule.id}:{record.sys_id}:{name}",
-                sensitive=True,  # whatever the rule file says: the value is a secret
-            )
+            for name in fields:
+                value = record.get(name)
+                if value is None or value.secret not in forms:
+                    continue
+                where = "" if record is live else f":{record.path}"  # the live one keeps its path-free key
+                yield finding(
+                    rule,
+                    f"{record.table} {record.label} field '{name}' {forms[value.secret]}: {advice}",
+                    value,
+                    [record],
+                    key=f"{rule.id}:{record.sys_id}:{name}{where}",
+                    sensitive=True,  # whatever the rule file says: the value is a secret
+                )
 
 
 def plaintext_secret(rule: Rule, context: Context) -> Iterator[Finding]:
