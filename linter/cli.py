@@ -26,7 +26,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DESCRIPTION = "Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene."
 OTHER_COMMANDS = (
     "other commands: snlint rules (all rules), snlint explain RULE, snlint inventory [PATH ...] (the Exchange "
-    "Online wiring), snlint init (a starter .snlint.yaml); 'snlint COMMAND --help' for their options"
+    "Online wiring), snlint record CREDENTIAL --as UPN (write the account that authorised an OAuth 2.0 "
+    "credential), snlint init (a starter .snlint.yaml), snlint server (the language server for editors); "
+    "'snlint COMMAND --help' for their options"
 )
 
 
@@ -119,13 +121,14 @@ def _parser() -> argparse.ArgumentParser:
     inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text")
     common(inventory)
 
-    init = commands.add_parser("init", help="write a commented starter .snlint.yaml and print the pre-commit and "
-                               "GitHub Actions snippets (never overwrites)")
+    about = ("write a commented starter .snlint.yaml and print the pre-commit and GitHub Actions snippets "
+             "(never overwrites)")
+    init = commands.add_parser("init", help=about, description=about)
     init.add_argument("file", nargs="?", default=".snlint.yaml", metavar="FILE",
                       help="the configuration file to write (default: .snlint.yaml)")
 
-    record = commands.add_parser("record", help="write the Microsoft account that authorised an OAuth 2.0 "
-                                 "credential where the credential is defined")
+    about = "write the Microsoft account that authorised an OAuth 2.0 credential where the credential is defined"
+    record = commands.add_parser("record", help=about, description=about)
     record.add_argument("credential", metavar="CREDENTIAL", help="sys_id or name of the OAuth 2.0 credential")
     account = record.add_mutually_exclusive_group(required=True)
     account.add_argument("--as", dest="account", metavar="UPN", help="the account that signed in at Get OAuth Token")
@@ -134,8 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     common(record)
 
-    commands.add_parser("server", help="run the language server (LSP over stdio) for editors; needs the "
-                        "'server' extra (pip install 'snlint[server]')")
+    server = ("run the language server (LSP over stdio) for editors; needs the 'server' extra "
+              "(pip install 'snlint[server]')")
+    commands.add_parser("server", help=server, description=server)
     return parser
 
 
