@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="when files are given, do not read the rest of the repository to resolve references")
         sub.add_argument("--no-cache", action="store_true",
                          help="read and write no cache at all (~/.cache/snlint)")
-        sub.add_argument("--jobs", type=int, default=None, metavar="N", help="reader processes (default: auto)")
+        sub.add_argument("--jobs", type=int, default=None, metavar="N",
+                         help="reader processes, at most one per core (default 0, auto: one, or one per core up "
+                         "to 4 with 3+ cores and 2,000+ files)")
         sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
         sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="color text output (default: auto; honours NO_COLOR and FORCE_COLOR)")
@@ -109,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     common(lint)
 
     rules = commands.add_parser("rules", help="list all rules (built-in and custom)")
-    rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    rules.add_argument("--format", "-f", choices=("text", "json"), default="text", help="(default: text)")
     common(rules)
 
     explain = commands.add_parser("explain", help="print a rule's full description")
@@ -118,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
 
     inventory = commands.add_parser("inventory", help="show the Exchange Online wiring snlint extracted")
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text")
+    inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text",
+                           help="(default: text); markdown for a pull-request comment or job summary, mermaid "
+                           "for a flowchart")
     common(inventory)
 
     about = ("write a commented starter .snlint.yaml and print the pre-commit and GitHub Actions snippets "
