@@ -145,3 +145,21 @@ def test_configuration_doc_has_a_row_for_every_key() -> None:
 def test_readme_inventory_rows_are_those_of_examples_inventory() -> None:
     inventory = (ROOT / "examples" / "inventory.md").read_text(encoding="utf-8")
     assert first_table(readme_section("## Inventory")) == first_table(section(inventory, "### Verdicts"))
+
+
+def test_what_snlint_reads_states_the_limits_the_code_uses() -> None:
+    """README "What snlint reads" names every folder the walk skips and the numbers the readers use."""
+    from linter.discover import APP_FOLDERS, SKIP_DIRS
+    from linter.read.yaml import MAX_ALIAS_EXPANSION, MAX_EXPORT_DEPTH, SNIFF_BYTES
+    from linter.settings import Settings
+
+    reads = readme_section("## What snlint reads")
+    listed = re.findall(r"`([^`/ ]+)`", reads.split("The walk skips only", 1)[1].split("Build output", 1)[0])
+    assert sorted(listed) == sorted(SKIP_DIRS)
+    assert all(f"`{folder}/`" in reads for folder in APP_FOLDERS)
+    reads = " ".join(reads.split())  # line breaks as spaces
+    assert f"first {SNIFF_BYTES // 1024} KiB" in reads
+    assert f"over {MAX_ALIAS_EXPANSION:,} is an alias bomb" in reads
+    settings = Settings()
+    assert f"`max-file-size` ({settings.max_file_size >> 30} GB)" in reads
+    assert f"`max-depth` ({settings.max_depth}; YAML and JSON exports at most {MAX_EXPORT_DEPTH})" in reads
