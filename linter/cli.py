@@ -89,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--stdin-filename", metavar="NAME",
                       help="lint standard input (PATH -) as the file NAME: its reader, exclusions and repository "
                       "context are those of NAME")
-    lint.add_argument("--quiet", "-q", action="store_true", help="print the findings only (no summary, no notes)")
+    lint.add_argument("--quiet", "-q", action="store_true",
+                      help="print the findings only (no summary line, no notices on standard error)")
     lint.add_argument("--verbose", "-v", action="store_true",
                       help="also list on standard error each file that was skipped, with the reason")
     lint.add_argument("--statistics", action="store_true",
