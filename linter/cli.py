@@ -26,7 +26,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DESCRIPTION = "Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene."
 OTHER_COMMANDS = (
     "other commands: snlint rules (all rules), snlint explain RULE, snlint inventory [PATH ...] (the Exchange "
-    "Online wiring), snlint init (a starter .snlint.yaml); 'snlint COMMAND --help' for their options"
+    "Online wiring), snlint record CREDENTIAL --as UPN (write the account that authorised an OAuth 2.0 "
+    "credential), snlint init (a starter .snlint.yaml), snlint server (the language server for editors); "
+    "'snlint COMMAND --help' for their options"
 )
 
 
@@ -68,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="when files are given, do not read the rest of the repository to resolve references")
         sub.add_argument("--no-cache", action="store_true",
                          help="read and write no cache at all (~/.cache/snlint)")
-        sub.add_argument("--jobs", type=int, default=None, metavar="N", help="reader processes (default: auto)")
+        sub.add_argument("--jobs", type=int, default=None, metavar="N",
+                         help="reader processes, at most one per core (default 0, auto: one, or one per core up "
+                         "to 4 with 3+ cores and 2,000+ files)")
         sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
         sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="color text output (default: auto; honours NO_COLOR and FORCE_COLOR)")
@@ -85,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--stdin-filename", metavar="NAME",
                       help="lint standard input (PATH -) as the file NAME: its reader, exclusions and repository "
                       "context are those of NAME")
-    lint.add_argument("--quiet", "-q", action="store_true", help="print the findings only (no summary, no notes)")
+    lint.add_argument("--quiet", "-q", action="store_true",
+                      help="print the findings only (no summary line, no notices on standard error)")
     lint.add_argument("--verbose", "-v", action="store_true",
                       help="also list on standard error each file that was skipped, with the reason")
     lint.add_argument("--statistics", action="store_true",
@@ -107,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     common(lint)
 
     rules = commands.add_parser("rules", help="list all rules (built-in and custom)")
-    rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    rules.add_argument("--format", "-f", choices=("text", "json"), default="text", help="(default: text)")
     common(rules)
 
     explain = commands.add_parser("explain", help="print a rule's full description")
@@ -116,16 +121,19 @@ def _parser() -> argparse.ArgumentParser:
 
     inventory = commands.add_parser("inventory", help="show the Exchange Online wiring snlint extracted")
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text")
+    inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text",
+                           help="(default: text); markdown for a pull-request comment or job summary, mermaid "
+                           "for a flowchart")
     common(inventory)
 
-    init = commands.add_parser("init", help="write a commented starter .snlint.yaml and print the pre-commit and "
-                               "GitHub Actions snippets (never overwrites)")
+    about = ("write a commented starter .snlint.yaml and print the pre-commit and GitHub Actions snippets "
+             "(never overwrites)")
+    init = commands.add_parser("init", help=about, description=about)
     init.add_argument("file", nargs="?", default=".snlint.yaml", metavar="FILE",
                       help="the configuration file to write (default: .snlint.yaml)")
 
-    record = commands.add_parser("record", help="write the Microsoft account that authorised an OAuth 2.0 "
-                                 "credential where the credential is defined")
+    about = "write the Microsoft account that authorised an OAuth 2.0 credential where the credential is defined"
+    record = commands.add_parser("record", help=about, description=about)
     record.add_argument("credential", metavar="CREDENTIAL", help="sys_id or name of the OAuth 2.0 credential")
     account = record.add_mutually_exclusive_group(required=True)
     account.add_argument("--as", dest="account", metavar="UPN", help="the account that signed in at Get OAuth Token")
@@ -134,8 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     common(record)
 
-    commands.add_parser("server", help="run the language server (LSP over stdio) for editors; needs the "
-                        "'server' extra (pip install 'snlint[server]')")
+    server = ("run the language server (LSP over stdio) for editors; needs the 'server' extra "
+              "(pip install 'snlint[server]')")
+    commands.add_parser("server", help=server, description=server)
     return parser
 
 
