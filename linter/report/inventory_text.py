@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linter.inventory import (
+from linter.inventory.model import (
     CLIENT_CREDENTIALS,
     INACTIVE,
     TOKEN_WITHOUT_ACCOUNT,
