@@ -131,7 +131,8 @@ def builtin_profile() -> dict[str, Any]:
 
 def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
     """Read and validate one YAML rule file; a problem is a RuleError naming the file and line."""
-    from linter.read.yamldoc import YamlProblem, error_position, load_yaml_document, schema_error_message
+    from linter.read.yamldoc import YamlProblem, key_position, load_yaml_document
+    from linter.schema import describe, error_position
 
     try:
         document, locate = load_yaml_document(path.read_text(encoding="utf-8"), str(path))
@@ -142,8 +143,8 @@ def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
     validator = validator or rule_validator()
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
-        line, column = error_position(locate, errors[0])
-        raise RuleError(f"{path}:{line}:{column}: invalid rule: {schema_error_message(errors[0])}")
+        line, column = error_position(errors[0], locate, lambda at: key_position(locate, at))
+        raise RuleError(f"{path}:{line}:{column}: invalid rule: {describe(errors[0])}")
     template = document["check"].get("message")
     if isinstance(template, str):
         problem = template_problem(template)
@@ -180,10 +181,9 @@ def template_problem(template: str) -> str:
 
 
 def rule_validator() -> Any:
-    import jsonschema
+    from linter.schema import validator_of
 
-    schema = json.loads(_package().joinpath(SCHEMA).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return validator_of(_package().joinpath(SCHEMA).read_text(encoding="utf-8"))
 
 
 def bound_rule(rules: Mapping[str, Rule], problem: str) -> Rule | None:
