@@ -58,7 +58,6 @@ def read_options(settings: Settings | None = None) -> ReadOptions:
         tables=checks.tables_read(rules.values(), profile),
         max_bytes=settings.max_file_size,
         max_depth=settings.max_depth,
-        oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules, settings),
     )
 

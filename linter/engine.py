@@ -204,7 +204,6 @@ def run(
         tables=checks.tables_read(active.values(), profile),
         max_bytes=settings.max_file_size,
         max_depth=settings.max_depth,
-        oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules, settings),
         table_globs=settings.tables,
         table_root=settings.root,
