@@ -53,3 +53,6 @@ def regenerate() -> None:
     """Rewrite examples/inventory.md and the example blocks of docs/inventory.md (run from the repository root)."""
     inventory = examples_inventory()
     write_atomic(EXAMPLES_MARKDOWN, inventory_renderer("markdown")(inventory, False))
+    with open(DOCS, encoding="utf-8") as handle:
+        document = handle.read()
+    write_atomic(DOCS, replace_blocks(document, documented_blocks(inventory)))
