@@ -10,68 +10,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-from linter.model import Finding, Severity
+from linter.model import Finding, Rule
 
 INDEX = "index.json"
 PROFILE = "exchange-online.profile.yaml"
 SCHEMA = "rule.schema.json"
-DOCS_URL = "https://github.com/snlint/snlint/blob/main/docs/rules.md#{anchor}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    severity: Severity
-    summary: str
-    description: str
-    check: Mapping[str, Any]
-    references: tuple[str, ...] = ()
-    source: str = "built-in"
-    tags: tuple[str, ...] = ()  # SARIF tags (rule categories for code-scanning filters)
-    sensitive: bool = False  # its findings point at secret values: never show their source line
-    fix: str = ""  # the automatic fix the rule offers (`trim`), or none
-
-    @property
-    def help_uri(self) -> str:
-        return DOCS_URL.format(anchor=f"{self.id.lower()}-{self.name}")
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any], source: str) -> Rule:
-        return cls(
-            id=data["id"],
-            name=data["name"],
-            severity=Severity(data["severity"]),
-            summary=data["summary"].strip(),
-            description=data["description"].strip(),
-            check=dict(data["check"]),
-            references=tuple(data.get("references", ())),
-            source=source,
-            tags=tuple(data.get("tags", ())),
-            sensitive=bool(data.get("sensitive", False)),
-            fix=data.get("fix", ""),
-        )
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "severity": self.severity.value,
-            "summary": self.summary,
-            "description": self.description,
-            "references": list(self.references),
-            "tags": list(self.tags),
-            "sensitive": self.sensitive,
-            "check": dict(self.check),
-            **({"fix": self.fix} if self.fix else {}),
-        }
 
 
 class RuleError(Exception):

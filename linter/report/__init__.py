@@ -19,7 +19,7 @@ from linter.model import Finding, Severity
 
 if TYPE_CHECKING:
     from linter.inventory.model import Inventory
-    from linter.ruleset import Rule
+    from linter.model import Rule
 
 FORMATS: dict[str, str] = {  # format name -> module holding its render(report)
     "text": "linter.report.text",
