@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position
-from linter.report.escape import printable
 from linter.spoke import CANNOT_VERIFY, CLIENT_ONLY, DIFFERS, MAY_DIFFER, NOT_COMPARABLE, SAME
 
 # Verdict keys (the spoke's outcomes, stable, used in JSON) and their words, in the order reports list them.
@@ -208,17 +207,3 @@ def positions(entry: AliasInventory) -> Iterator[Position]:
 
 
 TOKEN_WITHOUT_ACCOUNT = f"token without {' / '.join(ACCOUNT_CLAIMS)}"  # a recorded ID token that names no account
-
-
-def shown_user(text: str) -> str:
-    """A user name for people: quoted when it has surrounding whitespace (CRD004), else as is."""
-    return f"'{printable(text)}'" if text != text.strip() else printable(text)
-
-
-def reference_words(ref: Ref) -> str:
-    name = printable(ref.name) if ref.name else ref.sys_id
-    if ref.state == DELETED:
-        return f"{name} (deleted in the inputs)"
-    if ref.state == MISSING:
-        return f"{name} (not in the inputs: {ref.sys_id})" if ref.name else f"{ref.sys_id} (not in the inputs)"
-    return name
