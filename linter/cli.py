@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, NoReturn
 from linter import __version__
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
-from linter.report import INVENTORY_FORMATS, use_color
+from linter.report import INVENTORY_FORMATS, emit, use_color
 from linter.report.escape import printable
-from linter.report.files import emit
 
 if TYPE_CHECKING:
     from linter.buffers import Buffer

@@ -8,9 +8,8 @@ import traceback
 
 from linter.engine import run
 from linter.inventory.build import build, touching
-from linter.report import inventory_renderer, use_color
+from linter.report import emit, inventory_renderer, use_color
 from linter.report.escape import printable
-from linter.report.files import emit
 from linter.report.inventory_mermaid import over_limits
 from linter.settings import Settings
 

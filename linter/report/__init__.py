@@ -9,6 +9,7 @@ their format is used.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -96,6 +97,17 @@ def use_color(choice: str, stream: object) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def emit(text: str, output: str | None) -> None:
+    """`text` to the file `output` (written atomically), or to standard output when there is none."""
+    if output:
+        from linter.report.files import write_atomic  # tempfile and its imports: only when a file is written
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def relative(path: str, root: str) -> str | None:

@@ -1,10 +1,8 @@
-"""Writing reports and baselines: to standard output, or atomically (a temporary file in the same folder, then a
-rename)."""
+"""Writing reports and baselines: atomically (a temporary file in the same folder, then a rename)."""
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 
 
@@ -41,12 +39,3 @@ def write_atomic(path: str, text: str) -> None:
         if isinstance(error, OSError):
             raise OSError(error.errno, f"cannot write: {error.strerror or error}", path) from error
         raise
-
-
-def emit(text: str, output: str | None) -> None:
-    """`text` to the file `output`, or to standard output when there is none."""
-    if output:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
