@@ -7,11 +7,7 @@ which may hold secrets, is never written to a disk or a temporary file.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from linter.read.base import ReadOptions, ReadResult
-    from linter.settings import Settings
+from typing import NamedTuple
 
 
 class NoMemoryFile(OSError):
@@ -42,30 +38,3 @@ def memory_file(buffer: Buffer) -> int:
         os.close(fd)
         raise
     return fd
-
-
-def read_options(settings: Settings | None = None) -> ReadOptions:
-    """Read options that keep every table any built-in or configured rule reads."""
-    from linter import checks
-    from linter.engine import load_rules, make_profile, secret_fields
-    from linter.read.base import ReadOptions
-    from linter.settings import Settings
-
-    settings = settings or Settings()
-    rules = load_rules(settings)
-    profile = make_profile(settings)
-    return ReadOptions(
-        tables=checks.tables_read(rules.values(), profile),
-        max_bytes=settings.max_file_size,
-        max_depth=settings.max_depth,
-        oauth_fields=profile.oauth_fields,
-        secret_fields=secret_fields(rules, settings),
-    )
-
-
-def read_bytes(path: str, data: bytes, options: ReadOptions | None = None) -> ReadResult:
-    """What the reader for `path`'s kind makes of `data` (secrets redacted), as if it were the file's content."""
-    from linter.discover import Input, kind_of
-    from linter.engine import read_file
-
-    return read_file(Input(path, kind_of(path), explicit=True), options or read_options(), data=Buffer(data))

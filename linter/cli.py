@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, NoReturn
 from linter import __version__
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
+from linter.report import INVENTORY_FORMATS, emit, use_color
 from linter.report.escape import printable
 
 if TYPE_CHECKING:
     from linter.buffers import Buffer
+    from linter.settings import Settings
 
 COMMANDS = ("lint", "rules", "explain", "inventory", "init", "record", "server")
-INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DESCRIPTION = "Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene."
 OTHER_COMMANDS = (
@@ -152,16 +153,6 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
 
 
-def use_color(choice: str, stream: object) -> bool:
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if not arguments or (arguments[0] not in COMMANDS and arguments[0] != "--version"):
@@ -189,47 +180,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _settings(options: argparse.Namespace) -> object:
+def _settings(options: argparse.Namespace) -> Settings:
+    """The configuration's settings with the command line's options on top."""
+    from dataclasses import replace
+
     from linter.config import ConfigError, load_settings
 
     try:
         settings = load_settings(options.config, isolated=options.isolated, use_cache=not options.no_cache)
     except ConfigError as error:
         raise _UsageError(str(error)) from error
-    updates: dict[str, object] = {}
     if getattr(options, "select", None):
-        updates["select"] = _split(options.select)
+        settings = replace(settings, select=_split(options.select))
     if getattr(options, "ignore", None):
-        updates["ignore"] = tuple(settings.ignore) + _split(options.ignore)
+        settings = replace(settings, ignore=settings.ignore + _split(options.ignore))
     if getattr(options, "fail_on", None):
-        updates["fail_on"] = Severity(options.fail_on)
+        settings = replace(settings, fail_on=Severity(options.fail_on))
     if getattr(options, "require_exports", False):
-        updates["require_exports"] = True
+        settings = replace(settings, require_exports=True)
     if options.exclude:
-        updates["exclude_here"] = tuple(options.exclude)
+        settings = replace(settings, exclude_here=tuple(options.exclude))
     if options.jobs is not None:
-        updates["jobs"] = options.jobs
+        settings = replace(settings, jobs=options.jobs)
     if options.no_cache:
-        updates["cache"] = False
+        settings = replace(settings, cache=False)
     if options.respect_gitignore is not None:
-        updates["respect_gitignore"] = options.respect_gitignore
-    for key, value in updates.items():
-        setattr(settings, key, value)
+        settings = replace(settings, respect_gitignore=options.respect_gitignore)
     return settings
 
 
 class _UsageError(Exception):
     pass
-
-
-def emit(text: str, output: str | None) -> None:
-    if output:
-        from linter.report.files import write_atomic
-
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
 
 
 def say(message: str) -> None:
@@ -248,7 +229,7 @@ def _dispatch(options: argparse.Namespace) -> int:
         if options.command == "explain":
             return _explain(options, settings)
         if options.command == "inventory":
-            from linter.inventory import command
+            from linter.inventory.command import command
 
             return command(options, settings)
         if options.command == "record":
@@ -303,15 +284,13 @@ def _stdin(options: argparse.Namespace, limit: int) -> dict[str, Buffer] | None:
     return {options.stdin_filename: Buffer(data, size)}
 
 
-def _lint(options: argparse.Namespace, settings: object) -> int:
+def _lint(options: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from linter.context import repository_root
     from linter.engine import run
     from linter.report import Report, Skipped, renderer
-    from linter.settings import Settings
 
-    assert isinstance(settings, Settings)
     destinations = _destinations(options)
     stdin = _stdin(options, settings.max_file_size)
     if stdin and (options.fix or options.diff):
@@ -403,7 +382,7 @@ def _server() -> int:
         return EXIT_ERROR
 
 
-def _record(options: argparse.Namespace, settings: object) -> int:
+def _record(options: argparse.Namespace, settings: Settings) -> int:
     from linter.record import Account, RecordError, account_from_token, read_token, record
 
     try:
@@ -419,11 +398,8 @@ def _record(options: argparse.Namespace, settings: object) -> int:
     return EXIT_OK
 
 
-def _rules(options: argparse.Namespace, settings: object) -> int:
+def _rules(options: argparse.Namespace, settings: Settings) -> int:
     from linter.engine import load_rules
-    from linter.settings import Settings
-
-    assert isinstance(settings, Settings)
     rules = load_rules(settings)
     if options.format == "json":
         import json
@@ -440,11 +416,8 @@ def _rules(options: argparse.Namespace, settings: object) -> int:
     return EXIT_OK
 
 
-def _explain(options: argparse.Namespace, settings: object) -> int:
+def _explain(options: argparse.Namespace, settings: Settings) -> int:
     from linter.engine import load_rules
-    from linter.settings import Settings
-
-    assert isinstance(settings, Settings)
     rules = load_rules(settings)
     wanted = options.rule.strip().upper()
     rule = rules.get(wanted) or next((r for r in rules.values() if r.name == options.rule.strip()), None)

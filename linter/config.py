@@ -13,7 +13,6 @@ tomllib and jsonschema are imported only when a configuration file exists.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import re
 import sys
@@ -248,27 +247,13 @@ def _toml_locator(lines: list[str], prefix: tuple[str, ...]) -> Locate:
 
 
 # -- validation ---------------------------------------------------------------------------------------------------
-def _validator() -> Any:
-    from importlib import resources
-
-    import jsonschema  # type: ignore[import-untyped,unused-ignore]
-
-    schema = json.loads(resources.files("linter.schemas").joinpath(SCHEMA).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
 def _validate(document: _Document) -> list[str]:
     """Every problem of the file as `FILE:LINE:COL: message`, sorted by line."""
     problems: list[tuple[int, int, str]] = []
-    for error in _validator().iter_errors(document.data):
-        at = list(error.absolute_path)
-        if error.validator == "additionalProperties":
-            extra = sorted(str(key) for key in error.instance if key not in error.schema.get("properties", {}))
-            line, column = document.locate_key([*at, extra[0]] if extra else at)
-        elif "propertyNames" in error.relative_schema_path:
-            line, column = document.locate_key([*at, error.instance])
-        else:
-            line, column = document.locate(at)
+    from linter.schema import error_position, validator
+
+    for error in validator(SCHEMA).iter_errors(document.data):
+        line, column = error_position(error, document.locate, document.locate_key)
         problems.append((line, column, _describe(error)))
     if not problems:
         problems.extend(_check_values(document))
@@ -282,6 +267,8 @@ def _where(path: Sequence[object]) -> str:
 
 def _describe(error: Any) -> str:
     """A schema violation in words (keys named as the file writes them)."""
+    from linter.schema import kind, property_description
+
     path = list(error.absolute_path)
     prefix = f"'{_where(path)}': " if path else ""
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, dict) else {}
@@ -297,16 +284,11 @@ def _describe(error: Any) -> str:
     if validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         name = missing[0] if missing else "?"
-        described = schema.get("properties", {}).get(name, {}).get("description", "")
+        described = property_description(schema, name)
         return f"{prefix}'{name}' is required" + (f": {described}" if described else "")
     if validator == "type":
-        return f"{prefix}expected {expected}, got {_kind(error.instance)}"
+        return f"{prefix}expected {expected}, got {kind(error.instance)}"
     return f"{prefix}expected {expected}, got {error.instance!r}"
-
-
-def _kind(value: object) -> str:
-    kinds = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}
-    return "nothing (null)" if value is None else kinds.get(type(value), type(value).__name__)
 
 
 def _check_values(document: _Document) -> list[tuple[int, int, str]]:

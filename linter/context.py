@@ -186,7 +186,7 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
     from linter import cache
 
     cache_name = cache.name_for(
-        "context", os.getcwd(), sorted(options.tables), options.oauth_fields, options.max_bytes, options.max_depth,
+        "context", os.getcwd(), sorted(options.tables), options.max_bytes, options.max_depth,
         sorted(options.secret_fields),
     )
     entries = _load(cache_name) if use_cache else {}

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from linter import checks, policy
 from linter.buffers import Buffer, memory_file
 from linter.discover import XML, Input, discover, display, kind_of
-from linter.model import Finding, Position, Record, Severity
+from linter.model import Finding, Position, Record, Rule, Severity
 from linter.read.base import InlineIgnore, InputProblem, ReadOptions, ReadResult, refused, unparseable
 from linter.redact import redact
 from linter.resolve import Bundle, resolve
 from linter.ruleset import (
-    Rule,
     RuleError,
     bind,
     bound_rule,
@@ -204,7 +203,6 @@ def run(
         tables=checks.tables_read(active.values(), profile),
         max_bytes=settings.max_file_size,
         max_depth=settings.max_depth,
-        oauth_fields=profile.oauth_fields,
         secret_fields=secret_fields(rules, settings),
         table_globs=settings.tables,
         table_root=settings.root,
@@ -292,3 +290,21 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
             seen.add(key)
             unique.append(item)
     return unique
+
+
+def read_options(settings: Settings | None = None) -> ReadOptions:
+    """Read options that keep every table any built-in or configured rule reads."""
+    settings = settings or Settings()
+    rules = load_rules(settings)
+    profile = make_profile(settings)
+    return ReadOptions(
+        tables=checks.tables_read(rules.values(), profile),
+        max_bytes=settings.max_file_size,
+        max_depth=settings.max_depth,
+        secret_fields=secret_fields(rules, settings),
+    )
+
+
+def read_bytes(path: str, data: bytes, options: ReadOptions | None = None) -> ReadResult:
+    """What the reader for `path`'s kind makes of `data` (secrets redacted), as if it were the file's content."""
+    return read_file(Input(path, kind_of(path), explicit=True), options or read_options(), data=Buffer(data))

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from linter.model import Finding, Position, Record
+from linter.model import Finding, Fix, Position, Record
 from linter.read.positions import line_starts
 
 _BOM = b"\xef\xbb\xbf"
@@ -38,31 +38,6 @@ _NOT_YAML_PRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\u
 _YAML_PLAIN_FIRST = re.compile(r"[^\W\d]|[\\]")
 _YAML_PLAIN_CHARS = re.compile(r"[\w@.\\/+=()$%!?,;~ -]*")  # no `: `, ` #`, quotes, brackets or indicators
 _YAML_KEYWORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"})
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """What a finding's value should become: `value` over the span `position` (end exclusive).
-
-    `replacement` is the text written over the span, escaped for its container; `prepare` fills it in (None until
-    then). Reporters copy the span and the replacement."""
-
-    position: Position
-    value: str
-    description: str
-    replacement: str | None = None
-
-    def data(self) -> dict[str, object]:
-        """The fix in the JSON report: the span (end exclusive) and the text written over it."""
-        position = self.position
-        return {
-            "description": self.description,
-            "line": position.line,
-            "column": position.column,
-            "end_line": position.end_line,
-            "end_column": position.end_column,
-            "text": self.replacement,
-        }
 
 
 class FixRefused(Exception):
@@ -257,7 +232,7 @@ class Snapshot:
 
     @classmethod
     def of(cls, path: str, data: bytes) -> Snapshot:
-        from linter.buffers import read_bytes
+        from linter.engine import read_bytes
 
         result = read_bytes(path, data)
         values = {

@@ -1,13 +1,14 @@
-"""The data every stage shares: positions, field values, records and findings (small immutable objects)."""
+"""The data every stage shares: positions, field values, records, findings with their fixes, and rules (small
+immutable objects)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from linter.fix import Fix
+DOCS_URL = "https://github.com/snlint/snlint/blob/main/docs/rules.md#{anchor}"
 
 
 class Severity(str, Enum):
@@ -109,6 +110,31 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """What a finding's value should become: `value` over the span `position` (end exclusive).
+
+    `replacement` is the text written over the span, escaped for its container; `prepare` fills it in (None until
+    then). Reporters copy the span and the replacement."""
+
+    position: Position
+    value: str
+    description: str
+    replacement: str | None = None
+
+    def data(self) -> dict[str, object]:
+        """The fix in the JSON report: the span (end exclusive) and the text written over it."""
+        position = self.position
+        return {
+            "description": self.description,
+            "line": position.line,
+            "column": position.column,
+            "end_line": position.end_line,
+            "end_column": position.end_column,
+            "text": self.replacement,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem: a rule, where it is, what to do. Never carries a secret value."""
 
@@ -124,3 +150,52 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.position.path, self.position.line, self.position.column, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    description: str
+    check: Mapping[str, Any]
+    references: tuple[str, ...] = ()
+    source: str = "built-in"
+    tags: tuple[str, ...] = ()  # SARIF tags (rule categories for code-scanning filters)
+    sensitive: bool = False  # its findings point at secret values: never show their source line
+    fix: str = ""  # the automatic fix the rule offers (`trim`), or none
+
+    @property
+    def help_uri(self) -> str:
+        return DOCS_URL.format(anchor=f"{self.id.lower()}-{self.name}")
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], source: str) -> Rule:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            severity=Severity(data["severity"]),
+            summary=data["summary"].strip(),
+            description=data["description"].strip(),
+            check=dict(data["check"]),
+            references=tuple(data.get("references", ())),
+            source=source,
+            tags=tuple(data.get("tags", ())),
+            sensitive=bool(data.get("sensitive", False)),
+            fix=data.get("fix", ""),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "severity": self.severity.value,
+            "summary": self.summary,
+            "description": self.description,
+            "references": list(self.references),
+            "tags": list(self.tags),
+            "sensitive": self.sensitive,
+            "check": dict(self.check),
+            **({"fix": self.fix} if self.fix else {}),
+        }

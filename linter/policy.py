@@ -7,9 +7,9 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from linter.model import Finding, Position, Severity
+from linter.model import Finding, Position, Rule, Severity
 from linter.read.base import InlineIgnore
-from linter.ruleset import Rule, bound_rule
+from linter.ruleset import bound_rule
 from linter.settings import Settings
 
 

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from linter.fix import (
     FixRefused,
@@ -30,6 +31,9 @@ from linter.fix import (
 from linter.model import Record, Value
 from linter.read.positions import line_starts
 from linter.resolve import Bundle
+
+if TYPE_CHECKING:
+    from linter.settings import Settings
 
 TABLE = "oauth_2_0_credentials"
 KEY = "authorized_as"
@@ -314,13 +318,11 @@ def _wanted_fields(path: str, account: Account, field: str) -> Mapping[str, str]
 
 
 # -- the command ---------------------------------------------------------------------------------------------------
-def record(credential: str, account: Account, paths: Sequence[str], settings: object) -> str:
+def record(credential: str, account: Account, paths: Sequence[str], settings: Settings) -> str:
     """Record `account` on `credential`; returns what was done (one line per fact, for stderr)."""
     from linter.engine import make_profile, run
     from linter.report.escape import printable
-    from linter.settings import Settings
 
-    assert isinstance(settings, Settings)
     result = run(paths, settings)
     assert result.bundle is not None
     target = find_credential(result.bundle, credential)

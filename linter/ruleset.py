@@ -10,68 +10,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-from linter.model import Finding, Severity
+from linter.model import Finding, Rule
 
 INDEX = "index.json"
 PROFILE = "exchange-online.profile.yaml"
 SCHEMA = "rule.schema.json"
-DOCS_URL = "https://github.com/snlint/snlint/blob/main/docs/rules.md#{anchor}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    severity: Severity
-    summary: str
-    description: str
-    check: Mapping[str, Any]
-    references: tuple[str, ...] = ()
-    source: str = "built-in"
-    tags: tuple[str, ...] = ()  # SARIF tags (rule categories for code-scanning filters)
-    sensitive: bool = False  # its findings point at secret values: never show their source line
-    fix: str = ""  # the automatic fix the rule offers (`trim`), or none
-
-    @property
-    def help_uri(self) -> str:
-        return DOCS_URL.format(anchor=f"{self.id.lower()}-{self.name}")
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any], source: str) -> Rule:
-        return cls(
-            id=data["id"],
-            name=data["name"],
-            severity=Severity(data["severity"]),
-            summary=data["summary"].strip(),
-            description=data["description"].strip(),
-            check=dict(data["check"]),
-            references=tuple(data.get("references", ())),
-            source=source,
-            tags=tuple(data.get("tags", ())),
-            sensitive=bool(data.get("sensitive", False)),
-            fix=data.get("fix", ""),
-        )
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "severity": self.severity.value,
-            "summary": self.summary,
-            "description": self.description,
-            "references": list(self.references),
-            "tags": list(self.tags),
-            "sensitive": self.sensitive,
-            "check": dict(self.check),
-            **({"fix": self.fix} if self.fix else {}),
-        }
 
 
 class RuleError(Exception):
@@ -131,7 +81,8 @@ def builtin_profile() -> dict[str, Any]:
 
 def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
     """Read and validate one YAML rule file; a problem is a RuleError naming the file and line."""
-    from linter.read.yamldoc import YamlProblem, error_position, load_yaml_document, schema_error_message
+    from linter.read.yamldoc import YamlProblem, key_position, load_yaml_document
+    from linter.schema import describe, error_position
 
     try:
         document, locate = load_yaml_document(path.read_text(encoding="utf-8"), str(path))
@@ -142,8 +93,8 @@ def load_rule_file(path: Path, validator: Any | None = None) -> Rule:
     validator = validator or rule_validator()
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
-        line, column = error_position(locate, errors[0])
-        raise RuleError(f"{path}:{line}:{column}: invalid rule: {schema_error_message(errors[0])}")
+        line, column = error_position(errors[0], locate, lambda at: key_position(locate, at))
+        raise RuleError(f"{path}:{line}:{column}: invalid rule: {describe(errors[0])}")
     template = document["check"].get("message")
     if isinstance(template, str):
         problem = template_problem(template)
@@ -180,10 +131,9 @@ def template_problem(template: str) -> str:
 
 
 def rule_validator() -> Any:
-    import jsonschema
+    from linter.schema import validator_of
 
-    schema = json.loads(_package().joinpath(SCHEMA).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return validator_of(_package().joinpath(SCHEMA).read_text(encoding="utf-8"))
 
 
 def bound_rule(rules: Mapping[str, Rule], problem: str) -> Rule | None:

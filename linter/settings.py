@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from linter.model import Position, Severity
-from linter.read.base import MIB
+from linter.read.base import MAX_BYTES, MAX_DEPTH
 
 if TYPE_CHECKING:
     from linter.discover import PathFilter
@@ -31,7 +31,7 @@ class Settings:
     exclude: tuple[str, ...] = ()  # gitignore globs relative to `root`, also for files given explicitly
     exclude_here: tuple[str, ...] = ()  # the same, relative to the current directory (--exclude)
     respect_gitignore: bool = True  # in a git repository, read what git tracks or would track
-    oauth_fields: tuple[str, ...] = ("u_authorized_as",)
+    oauth_fields: tuple[str, ...] = ()  # fields recording the OAuth-authorised account; empty: the spoke profile's
     equivalent_domains: tuple[tuple[str, ...], ...] = ()  # groups of domains of one tenant
     alias_ids: tuple[str, ...] = ()  # extra alias id prefixes that mark Exchange Online aliases
     alias_names: tuple[str, ...] = ()
@@ -41,8 +41,8 @@ class Settings:
     secret_fields: tuple[str, ...] = ()  # extra secret field names for CRD002
     context: tuple[str, ...] = ()  # paths read for cross-file resolution when files are given (pre-commit)
     tables: tuple[tuple[str, str], ...] = ()  # (gitignore-style glob, table) for exports that do not name their table
-    max_file_size: int = 1024 * MIB
-    max_depth: int = 500
+    max_file_size: int = MAX_BYTES
+    max_depth: int = MAX_DEPTH
     jobs: int = 0  # reader processes; 0: decide from the number of files
     cache: bool = True  # use the on-disk cache (configuration, context records); False: read and write none
     config_path: str = ""  # the configuration file used, if any

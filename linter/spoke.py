@@ -57,7 +57,7 @@ class Profile:
     profile_table: str
     grant_field: str
     client_grants: tuple[str, ...]
-    oauth_fields: tuple[str, ...] = ("u_authorized_as",)
+    oauth_fields: tuple[str, ...]
     equivalent_domains: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +81,7 @@ class Profile:
             "credential_alias_fields": tuple(credentials["alias"]),
             "profile_field": credentials["profile"],
             "user_field": credentials["user"],
+            "oauth_fields": tuple(credentials["authorized"]),
             "profile_table": profiles["table"],
             "grant_field": profiles["grant"],
             "client_grants": tuple(profiles["client_grants"]),

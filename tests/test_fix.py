@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_report_sarif import SCHEMA, validate
 
-from linter.buffers import read_bytes
 from linter.cli import main
+from linter.engine import read_bytes
 from linter.fix import Fix, FixRefused, edit, prepare, write_atomic_bytes
 from linter.model import Position, Value
 from linter.read.positions import line_starts

@@ -22,10 +22,19 @@ def _expected(folder: Path) -> set[tuple[str, str, int, int]]:
     return expected
 
 
+def _exports(folder: Path) -> int:
+    """The scenario's input files: every XML, YAML and JSON file but its configuration (all are exports)."""
+    suffixes = {".xml", ".yaml", ".yml", ".json"}
+    return sum(1 for path in folder.rglob("*") if path.suffix in suffixes and path.name != ".snlint.yaml")
+
+
 @pytest.mark.parametrize("folder", SCENARIOS, ids=[folder.name for folder in SCENARIOS])
 def test_scenario_reports_exactly_the_expected_findings(folder: Path) -> None:
     report = snlint_json("--no-context", ".", cwd=folder)
     assert located(report) == _expected(folder)
+    if not _expected(folder):  # a clean result says something only when every input was read as an export
+        assert _exports(folder) > 0
+        assert (report["summary"]["files"], report["summary"]["skipped"]) == (_exports(folder), 0)
 
 
 def test_there_are_scenarios() -> None:

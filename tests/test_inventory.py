@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
-from linter import inventory as inventory_module
 from linter import spoke as spoke_module
-from linter.cli import INVENTORY_FORMATS as FORMATS
 from linter.cli import main
 from linter.engine import run
-from linter.inventory import build, documented_blocks, examples_inventory, render, replace_blocks
-from linter.report import inventory_mermaid
+from linter.inventory import command as inventory_command
+from linter.inventory.build import build
+from linter.inventory.docs import documented_blocks, examples_inventory, replace_blocks
+from linter.inventory.model import Inventory
+from linter.report import INVENTORY_FORMATS as FORMATS
+from linter.report import inventory_mermaid, inventory_renderer
 from linter.report.escape import printable
 from linter.settings import Settings
 
@@ -31,6 +33,10 @@ MULTI = FIXTURES / "inventory_multi_alias"
 SC = "source-control/43275d11406cd210928158889af97d70/update"
 
 FOLDERS = [*sorted(path for path in FIXTURES.iterdir() if path.is_dir()), ROOT / "examples"]
+
+
+def render(inventory: Inventory, fmt: str) -> str:
+    return inventory_renderer(fmt)(inventory, False)
 
 
 def _inventory_json(tmp_path: Path, *arguments: str) -> dict[str, Any]:
@@ -483,7 +489,7 @@ def test_internal_error_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(inventory_module, "build", broken)
+    monkeypatch.setattr(inventory_command, "build", broken)
     assert main(["inventory", "examples", "--isolated"]) == 2
     assert "internal error while building the inventory" in capsys.readouterr().err
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.buffers import read_bytes
 from linter.cli import main
+from linter.engine import read_bytes
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.model import Finding, Record, Severity, Value
+from linter.model import Finding, Record, Rule, Severity, Value
 from linter.resolve import Bundle
-from linter.ruleset import Rule
 from linter.spoke import Profile, Spoke, resolve_spoke
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks import Context, Kind, finding
-from linter.model import Finding, Record
-from linter.ruleset import Rule
+from linter.model import Finding, Record, Rule
 
 
 def _content(record: Record, ignored: frozenset[str]) -> dict[str, str]:

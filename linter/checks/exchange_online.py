@@ -8,8 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from linter.checks import Context, Kind, finding
 from linter.identity import ACCOUNT_CLAIMS, EMPTY, TOKEN, lookalike_characters, parse_user
-from linter.model import Finding, Record, Value
-from linter.ruleset import Rule
+from linter.model import Finding, Record, Rule, Value
 from linter.spoke import (
     CLAIM_ONLY,
     CLIENT_ONLY,

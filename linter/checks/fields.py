@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterator
 
 from linter.checks import Context, Kind, finding, named_tables
-from linter.model import Finding, Value
-from linter.ruleset import Rule
+from linter.model import Finding, Rule, Value
 
 
 def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
@@ -45,7 +44,7 @@ def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
         if rule.fix == "trim" and value is not None and value.text.strip() != value.text:
             from dataclasses import replace
 
-            from linter.fix import Fix
+            from linter.model import Fix
 
             found = replace(found, fix=Fix(value.position, value.text.strip(), f"trim the {name}"))
         yield found

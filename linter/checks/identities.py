@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 from linter.checks import Context, Kind, finding, named_tables
 from linter.identity import UPN, Verdict, from_recorded, grade, lookalike_characters, parse_user
-from linter.model import Finding
+from linter.model import Finding, Rule
 from linter.resolve import reference_ids
-from linter.ruleset import Rule
 
 REPORTED = {
     "differs": {Verdict.DIFFERS},

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks import Context, Kind
-from linter.model import Finding
-from linter.ruleset import Rule
+from linter.model import Finding, Rule
 
 # What each component reports; a rule file binds each kind (at most once) to a rule.
 PROBLEMS = {

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from linter.checks import Context, Kind, Parameters, finding
-from linter.model import Finding, SecretForm
-from linter.ruleset import Rule
+from linter.model import Finding, Rule, SecretForm
 
 _NOT_ENCRYPTED = {
     SecretForm.PLAINTEXT: "holds a plaintext secret (readable text, no encryption envelope)",

@@ -9,6 +9,8 @@ from linter.model import Finding, Position, Record, Severity
 from linter.read.positions import line_column
 
 MIB = 1024 * 1024
+MAX_BYTES = 1024 * MIB  # the default limits of a run (configuration: max-file-size, max-depth)
+MAX_DEPTH = 500
 
 
 @dataclass(frozen=True)
@@ -16,9 +18,8 @@ class ReadOptions:
     """What to keep and the limits that protect the run."""
 
     tables: frozenset[str]  # tables some rule reads; records of other tables are not kept (payloads not parsed)
-    max_bytes: int = 1024 * MIB  # a larger file is refused (SN002)
-    max_depth: int = 500  # deeper element / mapping nesting is refused (SN002)
-    oauth_fields: tuple[str, ...] = ("u_authorized_as",)
+    max_bytes: int = MAX_BYTES  # a larger file is refused (SN002)
+    max_depth: int = MAX_DEPTH  # deeper element / mapping nesting is refused (SN002)
     secret_fields: frozenset[str] = frozenset()  # redacted (linter/redact.py) before a result leaves the reader
     table_globs: tuple[tuple[str, str], ...] = ()  # (gitignore-style glob, table) for exports without their table
     table_root: str = "."  # the folder table_globs are relative to (the configuration's)

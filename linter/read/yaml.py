@@ -60,11 +60,8 @@ READ_CHUNK = 1 << 24
 _BOM = b"\xef\xbb\xbf"
 _IGNORE = re.compile(r"#[ \t]*snlint:[ \t]*ignore\[([^\]\n]*)\][ \t]*(.*)")
 _SECRET_FIELD = re.compile(r"password|secret|token|private|passphrase|credential_key|api_key", re.I)
-_KINDS = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}
 
 Path = tuple[object, ...]
-
-_validator: Any = None
 
 
 def read_yaml(path: str, options: ReadOptions, fd: int, size: int, explicit: bool = False) -> ReadResult:
@@ -446,16 +443,10 @@ class _Export:
         return [Finding("schema", Severity.ERROR, message, where, key=f"{self.path}:untold-table")]
 
     def _error_position(self, error: Any) -> tuple[int, int]:
-        from linter.read.yamldoc import error_position, key_position
+        from linter.read.yamldoc import key_position
+        from linter.schema import error_position
 
-        path = tuple(error.absolute_path)
-        if "propertyNames" in error.relative_schema_path:  # a bad key: point at the key itself
-            return key_position(self.locate, (*path, error.instance))
-        if error.validator == "additionalProperties":
-            return error_position(self.locate, error)
-        if error.instance is None and path:
-            return key_position(self.locate, path)
-        return self.locate(path)
+        return error_position(error, self.locate, lambda at: key_position(self.locate, at))
 
     # -- inline suppressions ------------------------------------------------------------------------------------
     def ignores(self) -> list[InlineIgnore]:
@@ -511,35 +502,16 @@ def _record_ids(record: object) -> tuple[str, ...]:
 
 
 def _schema_validator() -> Any:
-    global _validator
-    if _validator is None:
-        from importlib import resources
+    from linter.schema import validator
 
-        import jsonschema  # type: ignore[import-untyped,unused-ignore]
-
-        schema = json.loads(resources.files("linter.schemas").joinpath(SCHEMA).read_text(encoding="utf-8"))
-        _validator = jsonschema.Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
-    return _validator
-
-
-def _inline_refs(schema: object, definitions: Mapping[str, Any]) -> Any:
-    """The schema with each `{"$ref": "#/$defs/x", ...}` replaced by `{"allOf": [x], ...}`, which 2020-12 defines
-    as the same thing: looking a reference up costs jsonschema more than checking a record (40% of the time of a
-    large export). The schema's references are not recursive."""
-    if isinstance(schema, list):
-        return [_inline_refs(item, definitions) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    inlined = {key: _inline_refs(value, definitions) for key, value in schema.items() if key != "$ref"}
-    reference = schema.get("$ref")
-    if isinstance(reference, str) and reference.startswith("#/$defs/"):
-        inlined["allOf"] = [_inline_refs(definitions[reference.removeprefix("#/$defs/")], definitions)]
-    return inlined
+    return validator(SCHEMA)
 
 
 # -- messages -----------------------------------------------------------------------------------------------------
 def _describe(error: Any, data: object) -> str:
     """A schema violation in words: which record and field, what was expected. Secret values are never shown."""
+    from linter.schema import kind, property_description
+
     path = list(error.absolute_path)
     where = _where(path, data)
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, dict) else {}
@@ -551,11 +523,11 @@ def _describe(error: Any, data: object) -> str:
         subject = "top-level key" if not path else f"{where}: key"
         return f"{subject} {_quote(error.instance)} is not a valid {expected}"
     if validator == "type":
-        return f"{where}: expected {expected}, got {_kind(error.instance)}"
+        return f"{where}: expected {expected}, got {kind(error.instance)}"
     if validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         name = missing[0] if missing else "?"
-        hint = _property_description(schema, name)
+        hint = property_description(schema, name)
         return f"{where}: '{name}' is missing" + (f": {hint}" if hint else "")
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
@@ -594,16 +566,6 @@ def _where(path: Sequence[object], data: object) -> str:
         return label
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path[2:]).lstrip(".")
     return f"{label}, field '{field}'"
-
-
-def _property_description(schema: Mapping[str, Any], name: str) -> str:
-    described = schema.get("properties", {}).get(name, {})
-    text = described.get("description", "") if isinstance(described, dict) else ""
-    return str(text)
-
-
-def _kind(value: object) -> str:
-    return "nothing (null)" if value is None else _KINDS.get(type(value), type(value).__name__)
 
 
 def _quote(value: object) -> str:

@@ -1,12 +1,15 @@
 """Reporters: one `Report` in, text out. They never compute (the run did) and never print a secret value.
 
 Every format is one module with `render(report: Report) -> str`, registered in `FORMATS` by name (one line);
-the command line offers exactly the registered formats. Modules are imported only when their format is used.
+an inventory format (`snlint inventory`) is one module with `render(inventory, color) -> str` in
+`INVENTORY_FORMATS`. The command line offers exactly the registered formats. Modules are imported only when
+their format is used.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from linter.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from linter.ruleset import Rule
+    from linter.inventory.model import Inventory
+    from linter.model import Rule
 
 FORMATS: dict[str, str] = {  # format name -> module holding its render(report)
     "text": "linter.report.text",
@@ -25,6 +29,12 @@ FORMATS: dict[str, str] = {  # format name -> module holding its render(report)
     "github": "linter.report.github",
     "junit": "linter.report.junit",
     "gitlab": "linter.report.gitlab",
+}
+INVENTORY_FORMATS: dict[str, str] = {  # `snlint inventory` format name -> module holding its render(inventory, color)
+    "text": "linter.report.inventory_text",
+    "json": "linter.report.inventory_json",
+    "markdown": "linter.report.inventory_markdown",
+    "mermaid": "linter.report.inventory_mermaid",
 }
 
 
@@ -71,6 +81,33 @@ def is_internal(item: Finding) -> bool:
 def renderer(name: str) -> Callable[[Report], str]:
     render: Callable[[Report], str] = import_module(FORMATS[name]).render
     return render
+
+
+def inventory_renderer(name: str) -> Callable[[Inventory, bool], str]:
+    render: Callable[[Inventory, bool], str] = import_module(INVENTORY_FORMATS[name]).render
+    return render
+
+
+def use_color(choice: str, stream: object) -> bool:
+    """Whether a human format is coloured: --color always/never, else NO_COLOR / FORCE_COLOR, else a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def emit(text: str, output: str | None) -> None:
+    """`text` to the file `output` (written atomically), or to standard output when there is none."""
+    if output:
+        from linter.report.files import write_atomic  # tempfile and its imports: only when a file is written
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def relative(path: str, root: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from linter import __version__
-from linter.inventory import (
+from linter.inventory.model import (
     AliasInventory,
     Inventory,
     Located,
@@ -139,7 +139,7 @@ def alias_data(entry: AliasInventory) -> Data:
     }
 
 
-def render(inventory: Inventory) -> str:
+def render(inventory: Inventory, color: bool = False) -> str:  # a plain format: never coloured
     document = {
         "version": VERSION,
         "tool": {"name": "snlint", "version": __version__},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from linter.inventory import (
+from linter.inventory.model import (
     CLIENT_CREDENTIALS,
     DELETED,
     INACTIVE,
@@ -127,7 +127,7 @@ def _summary(inventory: Inventory) -> list[str]:
     return lines
 
 
-def render(inventory: Inventory) -> str:
+def render(inventory: Inventory, color: bool = False) -> str:  # a plain format: never coloured
     out = ["## Exchange Online inventory", ""]
     out += _summary(inventory)
     if inventory.problems:

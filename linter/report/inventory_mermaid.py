@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from linter.identity import normalize
-from linter.inventory import (
+from linter.inventory.model import (
     CLIENT_CREDENTIALS,
     DELETED,
     INACTIVE,
@@ -232,7 +232,7 @@ def _add_verdict(graph: _Graph, verdict: VerdictRow) -> None:
             graph.mark(identity_id(account), css)
 
 
-def render(inventory: Inventory) -> str:
+def render(inventory: Inventory, color: bool = False) -> str:  # a plain format: never coloured
     graph = _Graph()
     aliases = {entry.alias.sys_id for entry in inventory.aliases}
     for entry in inventory.aliases:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linter.inventory import (
+from linter.inventory.model import (
     CLIENT_CREDENTIALS,
+    DELETED,
     INACTIVE,
+    MISSING,
     TOKEN_WITHOUT_ACCOUNT,
     VERDICT_KEYS,
     VERDICT_WORDS,
     AliasInventory,
     Inventory,
     OAuthRow,
+    Ref,
     VerdictRow,
-    reference_words,
-    shown_user,
 )
 from linter.model import Position, Severity
 from linter.report.escape import printable
@@ -185,3 +186,17 @@ def render(inventory: Inventory, color: bool = False) -> str:
     for problem in inventory.problems:
         out.append(style(f"{problem.position}: {problem.rule}: {problem.message}", *YELLOW))
     return "\n".join(out) + "\n"
+
+
+def shown_user(text: str) -> str:
+    """A user name for people: quoted when it has surrounding whitespace (CRD004), else as is."""
+    return f"'{printable(text)}'" if text != text.strip() else printable(text)
+
+
+def reference_words(ref: Ref) -> str:
+    name = printable(ref.name) if ref.name else ref.sys_id
+    if ref.state == DELETED:
+        return f"{name} (deleted in the inputs)"
+    if ref.state == MISSING:
+        return f"{name} (not in the inputs: {ref.sys_id})" if ref.name else f"{ref.sys_id} (not in the inputs)"
+    return name

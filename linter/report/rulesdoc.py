@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from linter.ruleset import Rule
+from linter.model import Rule
 
 
 def render_rules_doc(rules: Mapping[str, Rule]) -> str:

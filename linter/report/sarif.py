@@ -19,9 +19,8 @@ from typing import Any
 from urllib.parse import quote
 
 from linter import __version__
-from linter.model import Finding, Position, Severity
+from linter.model import Finding, Position, Rule, Severity
 from linter.report import Report, fingerprint, is_internal, relative, summary, utf8_data
-from linter.ruleset import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/snlint/snlint"
