@@ -294,6 +294,9 @@ def _stdin(options: argparse.Namespace, limit: int) -> dict[str, Buffer] | None:
     return {options.stdin_filename: Buffer(data, size)}
 
 
+_FIX_FORMATS = frozenset({"json", "sarif"})  # the reports that carry each fix
+
+
 def _lint(options: argparse.Namespace, settings: object) -> int:
     from dataclasses import replace
 
@@ -310,7 +313,10 @@ def _lint(options: argparse.Namespace, settings: object) -> int:
     paths = [] if stdin else options.paths
     result = run(paths, settings, use_context=not options.no_context, debug=options.debug, buffers=stdin)
     findings = result.findings
-    if any(item.fix is not None for item in findings):  # the text each fix writes (JSON and SARIF carry it)
+    # The text each fix writes, only where it is used: preparing reads and re-reads each file (about 10x its size in
+    # memory for one fix inside a 50 MB payload), which a text run need not pay.
+    carried = options.fix or options.diff or any(name in _FIX_FORMATS for name, _ in destinations)
+    if carried and any(item.fix is not None for item in findings):
         from linter.fix import prepare
 
         findings = prepare(findings, {path: buffer.data for path, buffer in (stdin or {}).items()})

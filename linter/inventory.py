@@ -424,11 +424,12 @@ def shown_user(text: str) -> str:
 
 
 def reference_words(ref: Ref) -> str:
-    name = printable(ref.name) if ref.name else ref.sys_id
+    sys_id = printable(ref.sys_id)  # a missing reference's target is any text the input wrote
+    name = printable(ref.name) if ref.name else sys_id
     if ref.state == DELETED:
         return f"{name} (deleted in the inputs)"
     if ref.state == MISSING:
-        return f"{name} (not in the inputs: {ref.sys_id})" if ref.name else f"{ref.sys_id} (not in the inputs)"
+        return f"{name} (not in the inputs: {sys_id})" if ref.name else f"{sys_id} (not in the inputs)"
     return name
 
 

@@ -80,8 +80,9 @@ def _alias_rows(entry: AliasInventory) -> list[_Row]:
                          _where(deleted.position), DIM))
     for unresolved in entry.unresolved:
         where_to = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
+        target = printable(unresolved.target)
         rows.append(_Row("  unresolved", f"{unresolved.table} '{printable(unresolved.name)}'",
-                         f"{unresolved.field} -> {unresolved.target}: {where_to} ({kind_rule('unresolved_reference')})",
+                         f"{unresolved.field} -> {target}: {where_to} ({kind_rule('unresolved_reference')})",
                          _where(unresolved.position), YELLOW))
     for verdict in entry.verdicts:
         rows.append(_verdict_row(verdict))
@@ -89,7 +90,7 @@ def _alias_rows(entry: AliasInventory) -> list[_Row]:
 
 
 def _oauth_rows(oauth: OAuthRow) -> list[_Row]:
-    grant = oauth.grant_type or "unknown grant type"
+    grant = printable(oauth.grant_type) if oauth.grant_type else "unknown grant type"
     details = f"{_state(oauth.active)}, {grant}"
     if oauth.role == CLIENT_CREDENTIALS:
         details += " (no user: never compared)"
