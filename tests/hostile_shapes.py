@@ -157,15 +157,17 @@ windows_credentials:
 """.encode()}
 
 
-SEEDS: dict[str, Files] = {  # small instances for the fuzz tests
-    "dotted_user": dotted_user(2_000),
-    "alias_chain": alias_chain(300),
-    "commented_yaml": commented_yaml(30),
-    "suppressed_findings": suppressed_findings(100),
-    "missing_credentials": missing_credentials(40),
-    "crossed_pairs": crossed_pairs(15),
-    "package_lock": package_lock(0.05),
-    "escaped_payload": escaped_payload(0.05),
-    "deep_token": deep_token(1000),
-    "huge_hex_order": huge_hex_order(3700),
-}
+def seeds(scale: int = 1) -> dict[str, Files]:
+    """Small instances of every shape for the fuzz tests (`scale` 10 for the deep run)."""
+    return {
+        "dotted_user": dotted_user(2_000 * scale),
+        "alias_chain": alias_chain(300 * scale),
+        "commented_yaml": commented_yaml(30 * scale),
+        "suppressed_findings": suppressed_findings(100 * scale),
+        "missing_credentials": missing_credentials(40 * scale),
+        "crossed_pairs": crossed_pairs(15 * scale),
+        "package_lock": package_lock(0.05 * scale),
+        "escaped_payload": escaped_payload(0.05 * scale),
+        "deep_token": deep_token(1_000),  # the issue's own shape, at any scale
+        "huge_hex_order": huge_hex_order(3_700),
+    }
