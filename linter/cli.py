@@ -166,15 +166,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.paths += extra  # `record CREDENTIAL --as UPN PATH`: argparse leaves paths after an option over
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if options.command == "init":
-        from linter.init import init
-
-        return init(options.file)
     if options.command == "server":
         return _server()
     try:
+        if options.command == "init":
+            from linter.init import init
+
+            return init(options.file)
         return _dispatch(options)
-    except BrokenPipeError:
+    except BrokenPipeError:  # `snlint ... | head`: the reader left; no traceback
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

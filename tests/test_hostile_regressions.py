@@ -162,3 +162,19 @@ def test_control_and_invisible_characters_never_reach_a_human_output(tmp_path: P
     if command == "lint":
         assert "notes\\u001b]0;owned\\u0007" in run.stderr  # the skipped file's name in the -v message
     assert run.cpu < 2 and run.peak < 300 * MB
+
+
+# -- a reader that leaves early ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("arguments", [["--isolated", "examples"], ["inventory", "--isolated", "examples"], ["rules"],
+                                       ["explain", "EXO001"], ["init", "{tmp}/.snlint.yaml"]],
+                         ids=["lint", "inventory", "rules", "explain", "init"])
+def test_a_closed_output_pipe_is_no_traceback(tmp_path: Path, arguments: list[str]) -> None:
+    """`snlint ... | head -1`: standard output is a pipe whose reader has gone; the command stops quietly."""
+    reader, writer = os.pipe()
+    os.close(reader)  # every write now fails with EPIPE, whatever the timing
+    try:
+        done = subprocess.run([sys.executable, "-m", "linter", *[item.format(tmp=tmp_path) for item in arguments]],
+                              cwd=ROOT, stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(writer)
+    assert "Traceback" not in done.stderr and done.returncode != 0, done.stderr
