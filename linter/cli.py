@@ -166,15 +166,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.paths += extra  # `record CREDENTIAL --as UPN PATH`: argparse leaves paths after an option over
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if options.command == "init":
-        from linter.init import init
-
-        return init(options.file)
     if options.command == "server":
         return _server()
     try:
+        if options.command == "init":
+            from linter.init import init
+
+            return init(options.file)
         return _dispatch(options)
-    except BrokenPipeError:
+    except BrokenPipeError:  # `snlint ... | head`: the reader left; no traceback
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -284,6 +284,9 @@ def _stdin(options: argparse.Namespace, limit: int) -> dict[str, Buffer] | None:
     return {options.stdin_filename: Buffer(data, size)}
 
 
+_FIX_FORMATS = frozenset({"json", "sarif"})  # the reports that carry each fix
+
+
 def _lint(options: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
@@ -298,7 +301,10 @@ def _lint(options: argparse.Namespace, settings: Settings) -> int:
     paths = [] if stdin else options.paths
     result = run(paths, settings, use_context=not options.no_context, debug=options.debug, buffers=stdin)
     findings = result.findings
-    if any(item.fix is not None for item in findings):  # the text each fix writes (JSON and SARIF carry it)
+    # The text each fix writes, only where it is used: preparing reads and re-reads each file (about 10x its size in
+    # memory for one fix inside a 50 MB payload), which a text run need not pay.
+    carried = options.fix or options.diff or any(name in _FIX_FORMATS for name, _ in destinations)
+    if carried and any(item.fix is not None for item in findings):
         from linter.fix import prepare
 
         findings = prepare(findings, {path: buffer.data for path, buffer in (stdin or {}).items()})

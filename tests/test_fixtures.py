@@ -14,12 +14,21 @@ SCENARIOS = sorted(path.parent for path in FIXTURES.glob("*/expected.txt"))
 def _expected(folder: Path) -> set[tuple[str, str, int, int]]:
     expected = set()
     for line in (folder / "expected.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+        if not line.strip() or line.startswith(("#", "summary ")):
             continue
         rule, where = line.split(maxsplit=1)
         path, row, column = where.rsplit(":", 2)
         expected.add((rule, path, int(row), int(column)))
     return expected
+
+
+def _summary(folder: Path) -> tuple[int, int] | None:
+    """The `summary files=N skipped=M` line of a scenario's expected.txt, if it has one."""
+    for line in (folder / "expected.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("summary "):
+            fields = dict(part.split("=") for part in line.split()[1:])
+            return int(fields["files"]), int(fields["skipped"])
+    return None
 
 
 def _exports(folder: Path) -> int:
@@ -32,7 +41,10 @@ def _exports(folder: Path) -> int:
 def test_scenario_reports_exactly_the_expected_findings(folder: Path) -> None:
     report = snlint_json("--no-context", ".", cwd=folder)
     assert located(report) == _expected(folder)
-    if not _expected(folder):  # a clean result says something only when every input was read as an export
+    summary = _summary(folder)
+    if summary is not None:  # `summary files=N skipped=M`: what a folder of non-exports is counted as
+        assert (report["summary"]["files"], report["summary"]["skipped"]) == summary
+    elif not _expected(folder):  # a clean result says something only when every input was read as an export
         assert _exports(folder) > 0
         assert (report["summary"]["files"], report["summary"]["skipped"]) == (_exports(folder), 0)
 

@@ -1,4 +1,5 @@
-"""Fuzzing the readers with mutated realistic exports (tests/fixtures): elements dropped, duplicated and truncated,
+"""Fuzzing the readers with mutated realistic exports (tests/fixtures) and issue 10's hostile shapes
+(tests/hostile_shapes.py, each also an explicit example as it is): elements dropped, duplicated and truncated,
 escaping flipped, random bytes inserted, line ends and BOMs changed. Whatever the damage, no exception escapes
 `engine.run` (no internal-error finding either), and every finding's position lies inside its file.
 
@@ -14,8 +15,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import hostile_shapes
 from conftest import FIXTURES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from linter.engine import run
@@ -217,6 +219,40 @@ def test_random_bytes_never_crash(data: bytes, suffix: str) -> None:
         root = Path(scratch)
         (root / f"input{suffix}").write_bytes(data)
         check_run(root)
+
+
+HOSTILE_SEEDS = hostile_shapes.seeds(10 if DEEP else 1)
+
+
+def _only_file(files: hostile_shapes.Files) -> tuple[str, bytes]:
+    ((name, data),) = files.items()
+    return name, data
+
+
+@st.composite
+def damaged_shape(draw: st.DrawFn) -> tuple[str, bytes]:
+    """One of issue 10's hostile shapes (a one-file folder) after a few mutations."""
+    name, data = _only_file(HOSTILE_SEEDS[draw(st.sampled_from(sorted(HOSTILE_SEEDS)))])
+    for mutation in draw(st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=3)):
+        data = mutation(draw, data)
+    return name, data
+
+
+def _with_hostile_seeds(test: Callable[..., None]) -> Callable[..., None]:
+    """Every hostile shape, undamaged, as an explicit example (run first, every time)."""
+    for files in HOSTILE_SEEDS.values():
+        test = example(case=_only_file(files))(test)
+    return test
+
+
+@settings(PROFILE, max_examples=2000 if DEEP else 60)
+@_with_hostile_seeds
+@given(case=damaged_shape())
+def test_damaged_hostile_shapes_never_crash(case: tuple[str, bytes]) -> None:
+    name, data = case
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / name).write_bytes(data)
+        check_run(Path(scratch))
 
 
 def test_the_fuzzer_damages_files_into_findings(tmp_path: Path) -> None:

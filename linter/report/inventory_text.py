@@ -81,8 +81,9 @@ def _alias_rows(entry: AliasInventory) -> list[_Row]:
                          _where(deleted.position), DIM))
     for unresolved in entry.unresolved:
         where_to = "deleted in the inputs" if unresolved.target_deleted else "not in the inputs"
+        target = printable(unresolved.target)
         rows.append(_Row("  unresolved", f"{unresolved.table} '{printable(unresolved.name)}'",
-                         f"{unresolved.field} -> {unresolved.target}: {where_to} ({kind_rule('unresolved_reference')})",
+                         f"{unresolved.field} -> {target}: {where_to} ({kind_rule('unresolved_reference')})",
                          _where(unresolved.position), YELLOW))
     for verdict in entry.verdicts:
         rows.append(_verdict_row(verdict))
@@ -90,7 +91,7 @@ def _alias_rows(entry: AliasInventory) -> list[_Row]:
 
 
 def _oauth_rows(oauth: OAuthRow) -> list[_Row]:
-    grant = oauth.grant_type or "unknown grant type"
+    grant = printable(oauth.grant_type) if oauth.grant_type else "unknown grant type"
     details = f"{_state(oauth.active)}, {grant}"
     if oauth.role == CLIENT_CREDENTIALS:
         details += " (no user: never compared)"
@@ -194,9 +195,10 @@ def shown_user(text: str) -> str:
 
 
 def reference_words(ref: Ref) -> str:
-    name = printable(ref.name) if ref.name else ref.sys_id
+    sys_id = printable(ref.sys_id)  # a missing reference's target is any text the input wrote
+    name = printable(ref.name) if ref.name else sys_id
     if ref.state == DELETED:
         return f"{name} (deleted in the inputs)"
     if ref.state == MISSING:
-        return f"{name} (not in the inputs: {ref.sys_id})" if ref.name else f"{ref.sys_id} (not in the inputs)"
+        return f"{name} (not in the inputs: {sys_id})" if ref.name else f"{sys_id} (not in the inputs)"
     return name
