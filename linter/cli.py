@@ -297,8 +297,8 @@ def _stdin(options: argparse.Namespace, limit: int) -> dict[str, Buffer] | None:
 def _lint(options: argparse.Namespace, settings: object) -> int:
     from dataclasses import replace
 
-    from linter.context import repository_root
     from linter.engine import run
+    from linter.gitfiles import repository_root
     from linter.report import Report, Skipped, renderer
     from linter.settings import Settings
 

@@ -19,13 +19,13 @@ import stat
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from linter import gitfiles
 from linter.discover import XML, Input, PathFilter, discover, display
-from linter.gitfiles import repository_root
 from linter.model import Position, Record, SecretForm, Value
 from linter.read.base import ReadOptions, ReadResult
 from linter.settings import Settings
 
-__all__ = ["context_inputs", "read_context", "repository_root"]
+__all__ = ["context_inputs", "read_context"]
 
 _TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
 _ROOT = re.compile(rb"<(record_update|unload)\b")
@@ -47,7 +47,7 @@ def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFi
     if settings.context:
         paths = [path for path in settings.context if os.path.exists(path)]
     else:
-        root = repository_root()
+        root = gitfiles.repository_root()
         if root is None:
             return []
         paths = [_relative(root)]
@@ -148,11 +148,11 @@ def _decode(path: str, data: object) -> list[Record]:
     return records
 
 
-def _load(name: str) -> dict[str, Entry]:
+def _load(name: str, key: str) -> dict[str, Entry]:
     """The cached entries by path; an invalid document is a miss (empty)."""
     from linter import cache
 
-    document = cache.load(name)
+    document = cache.load(name, key)
     if not isinstance(document, dict) or document.get("format") != _FORMAT:
         return {}
     entries = document.get("entries")
@@ -169,7 +169,7 @@ def _load(name: str) -> dict[str, Entry]:
         return {}
 
 
-def _store(name: str, entries: dict[str, Entry]) -> None:
+def _store(name: str, key: str, entries: dict[str, Entry]) -> None:
     from linter import cache
 
     encoded: dict[str, list[Any]] = {}
@@ -177,19 +177,21 @@ def _store(name: str, entries: dict[str, Entry]) -> None:
         data = _encode(path, records)
         if data is not None:
             encoded[path] = [size, mtime, data]
-    cache.store(name, {"format": _FORMAT, "entries": encoded})
+    cache.store(name, {"format": _FORMAT, "entries": encoded}, key)
 
 
 def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, use_cache: bool = True) -> list[Record]:
     """The records of the context files, from the cache where a file is unchanged (without `use_cache`, no cache
     is read or written)."""
+    if not items:
+        return []
     from linter import cache
 
-    cache_name = cache.name_for(
+    cache_name, cache_key = cache.key(
         "context", os.getcwd(), sorted(options.tables), options.oauth_fields, options.max_bytes, options.max_depth,
         sorted(options.secret_fields),
     )
-    entries = _load(cache_name) if use_cache else {}
+    entries = _load(cache_name, cache_key) if use_cache else {}
     fresh: dict[str, Entry] = {}
     records: list[Record] = []
     stale: list[tuple[Input, int, int]] = []
@@ -216,5 +218,5 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         others = [path for path in entries if path not in fresh]
         kept = {path: entries[path] for path in others if os.path.lexists(path)}
         if stale or len(kept) != len(others) or not entries:
-            _store(cache_name, {**kept, **fresh})
+            _store(cache_name, cache_key, {**kept, **fresh})
     return records
