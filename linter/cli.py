@@ -19,6 +19,7 @@ from linter.report.escape import printable
 
 if TYPE_CHECKING:
     from linter.buffers import Buffer
+    from linter.settings import Settings
 
 COMMANDS = ("lint", "rules", "explain", "inventory", "init", "record", "server")
 INVENTORY_FORMATS = ("text", "json", "markdown", "mermaid")
@@ -295,14 +296,26 @@ def _stdin(options: argparse.Namespace, limit: int) -> dict[str, Buffer] | None:
 
 
 def _lint(options: argparse.Namespace, settings: object) -> int:
+    from linter import gitfiles
+    from linter.settings import Settings
+
+    assert isinstance(settings, Settings)
+    walks = any(os.path.isdir(path) for path in options.paths or ["."] if path != "-")
+    if settings.respect_gitignore and (walks or not options.no_context):
+        gitfiles.prefetch()  # git lists the repository on another core while the run loads (bench/README.md)
+    try:
+        return _lint_run(options, settings)
+    finally:
+        gitfiles.cancel()
+
+
+def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from linter.engine import run
     from linter.gitfiles import repository_root
     from linter.report import Report, Skipped, renderer
-    from linter.settings import Settings
 
-    assert isinstance(settings, Settings)
     destinations = _destinations(options)
     stdin = _stdin(options, settings.max_file_size)
     if stdin and (options.fix or options.diff):

@@ -53,7 +53,7 @@ def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFi
         paths = [_relative(root)]
     named = {_relative(os.path.abspath(item.path)) for item in given}  # as the walk shows paths
     return [
-        Input(item.path, item.kind, explicit=False)
+        Input(item.path, item.kind, explicit=False) if item.explicit else item  # a `context` path naming a file
         for item in discover(paths, exclusion, settings.respect_gitignore)
         if item.path not in named
     ]
