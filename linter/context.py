@@ -30,6 +30,7 @@ __all__ = ["context_inputs", "read_context"]
 _TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
 _ROOT = re.compile(rb"<(record_update|unload)\b")
 _FORMAT = 1  # of the cached document; another value is a miss
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 Reader = Callable[[Sequence[Input], ReadOptions], list[ReadResult]]
 
@@ -59,11 +60,12 @@ def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFi
     ]
 
 
-def _worth_reading(path: str, tables: frozenset[str]) -> bool:
-    """False for an XML file whose first bytes show it holds no record of a table a rule reads (or that is not a
-    regular file by now: opened without blocking, so a FIFO swapped in cannot hang the run)."""
+def _worth_reading(path: str, tables: frozenset[bytes]) -> bool:
+    """False for an XML file whose first bytes show it holds no record of a table a rule reads (`tables`, as
+    UTF-8), or that is not a regular file by now: opened without blocking, so a FIFO swapped in cannot hang the
+    run. This runs for every context file on a first run, so it does as little as it can."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError:
         return False
     try:
@@ -77,7 +79,7 @@ def _worth_reading(path: str, tables: frozenset[str]) -> bool:
     if not _ROOT.search(head):
         return False  # not a ServiceNow export (they name their root on the first line)
     table = _TABLE.search(head)
-    return table is None or table.group(1).decode("utf-8", "replace") in tables
+    return table is None or table.group(1) in tables
 
 
 # -- the cached form of records: JSON, every value checked when read back ------------------------------------------
@@ -192,6 +194,7 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         sorted(options.secret_fields),
     )
     entries = _load(cache_name, cache_key) if use_cache else {}
+    tables = frozenset(table.encode() for table in options.tables)
     fresh: dict[str, Entry] = {}
     records: list[Record] = []
     stale: list[tuple[Input, int, int]] = []
@@ -204,7 +207,7 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         if entry is not None and entry[0] == info.st_size and entry[1] == info.st_mtime_ns:
             fresh[item.path] = entry
             records.extend(entry[2])
-        elif item.kind != XML or _worth_reading(item.path, options.tables):
+        elif item.kind != XML or _worth_reading(item.path, tables):
             stale.append((item, info.st_size, info.st_mtime_ns))
         else:
             fresh[item.path] = (info.st_size, info.st_mtime_ns, [])
