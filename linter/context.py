@@ -165,7 +165,8 @@ def _load(name: str, key: str) -> dict[str, Entry]:
         for path, entry in entries.items():
             if not isinstance(entry, list) or len(entry) != 3:
                 return {}
-            loaded[path] = (_int(entry[0]), _int(entry[1]), _decode(path, entry[2]))
+            data = entry[2]  # most context files hold no record a rule reads: no decoding for them
+            loaded[path] = (_int(entry[0]), _int(entry[1]), [] if data == [] else _decode(path, data))
         return loaded
     except (ValueError, TypeError):
         return {}
