@@ -195,7 +195,7 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         sorted(options.secret_fields),
     )
     entries = _load(cache_name, cache_key) if use_cache else {}
-    tables = frozenset(table.encode() for table in options.tables)
+    tables = frozenset(table.encode("utf-8", "surrogatepass") for table in options.tables)
     fresh: dict[str, Entry] = {}
     records: list[Record] = []
     stale: list[tuple[Input, int, int]] = []
