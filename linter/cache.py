@@ -1,5 +1,5 @@
 """snlint's on-disk cache (SNLINT_CACHE_DIR, else $XDG_CACHE_HOME/snlint, else ~/.cache/snlint): JSON documents
-keyed by a hash of everything they depend on. Only an optimisation: any failure reads as a miss.
+keyed by everything they depend on. Only an optimisation: any failure reads as a miss.
 
 Nothing read back can run code: the files are JSON (never pickle), and the caller validates every value it takes
 from one (an invalid document is a miss). The folder is 0700 and each file 0600; all file operations go through a
@@ -12,8 +12,8 @@ no cache.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
-import hashlib
 import json
 import os
 import stat
@@ -35,10 +35,14 @@ def folder() -> str:
     )
 
 
-def name_for(kind: str, *key: object) -> str:
-    """The cache file name for `kind` and a key (snlint's version is always part of it)."""
-    digest = hashlib.sha256(repr((__version__, kind, *key)).encode()).hexdigest()[:24]
-    return f"{kind}-{digest}{SUFFIX}"
+def key(kind: str, *parts: object) -> tuple[str, str]:
+    """The cache file name and the whole key for `kind` and `parts` (snlint's version is always part of the key).
+
+    The name is a CRC of the key: it only spreads keys over files. A document is stored with its whole key and
+    load() returns it only to that key, so two keys never share a document, whatever their names (hashlib would
+    cost more start-up than a small pre-commit run spends linting)."""
+    text = repr((__version__, kind, *parts))
+    return f"{kind}-{binascii.crc32(text.encode('utf-8', 'surrogatepass')):08x}{SUFFIX}", text
 
 
 @contextlib.contextmanager
@@ -67,8 +71,9 @@ def _folder_fd(create: bool) -> Iterator[int | None]:
         os.close(fd)
 
 
-def load(name: str) -> Any:
-    """The JSON document stored as `name`, or None (missing, a symlink, not ours, too large, not JSON)."""
+def load(name: str, key: str = "") -> Any:
+    """The JSON document stored as `name` under `key`, or None (missing, another key, a symlink, not ours, too
+    large, not JSON)."""
     if not _SUPPORTED:
         return None
     try:
@@ -81,16 +86,18 @@ def load(name: str) -> Any:
                 if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > MAX_FILE_BYTES:
                     return None
                 data = handle.read(MAX_FILE_BYTES + 1)
-        return json.loads(data) if len(data) <= MAX_FILE_BYTES else None
+        stored = json.loads(data) if len(data) <= MAX_FILE_BYTES else None
     except (OSError, ValueError, RecursionError):
         return None
+    return stored.get("value") if isinstance(stored, dict) and stored.get("key") == key else None
 
 
-def store(name: str, value: object) -> None:
-    """Store `value` as JSON atomically; a read-only or full disk, or a refused folder, is ignored."""
+def store(name: str, value: object, key: str = "") -> None:
+    """Store `value` under `key` as JSON atomically; a read-only or full disk, or a refused folder, is ignored."""
     if not _SUPPORTED:
         return
-    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
+    document = {"key": key, "value": value}
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
     if len(data) > MAX_FILE_BYTES:
         return
     try:

@@ -288,10 +288,22 @@ _FIX_FORMATS = frozenset({"json", "sarif"})  # the reports that carry each fix
 
 
 def _lint(options: argparse.Namespace, settings: Settings) -> int:
+    from linter import gitfiles
+
+    walks = any(os.path.isdir(path) for path in options.paths or ["."] if path != "-")
+    if settings.respect_gitignore and (walks or not options.no_context):
+        gitfiles.prefetch()  # git lists the repository on another core while the run loads (bench/README.md)
+    try:
+        return _lint_run(options, settings)
+    finally:
+        gitfiles.cancel()
+
+
+def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
-    from linter.context import repository_root
     from linter.engine import run
+    from linter.gitfiles import repository_root
     from linter.report import Report, Skipped, renderer
 
     destinations = _destinations(options)

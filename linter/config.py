@@ -75,10 +75,10 @@ def _load_validated(config: str, use_cache: bool) -> Settings:
     from linter import cache
 
     text = _text(config)
-    cache_name = cache.name_for("config", os.path.abspath(config), os.getcwd(), text)
+    cache_name, cache_key = cache.key("config", os.path.abspath(config), os.getcwd(), text)
     if use_cache:
         try:
-            return Settings.from_data(cache.load(cache_name))
+            return Settings.from_data(cache.load(cache_name, cache_key))
         except (ValueError, TypeError, KeyError):
             pass  # a miss: read the file
     document = _read(config)
@@ -87,7 +87,7 @@ def _load_validated(config: str, use_cache: bool) -> Settings:
         raise ConfigError("\n".join(problems))
     settings = _settings(document)
     if use_cache:
-        cache.store(cache_name, settings.to_data())
+        cache.store(cache_name, settings.to_data(), cache_key)
     return settings
 
 

@@ -19,17 +19,18 @@ import stat
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from linter import gitfiles
 from linter.discover import XML, Input, PathFilter, discover, display
-from linter.gitfiles import repository_root
 from linter.model import Position, Record, SecretForm, Value
 from linter.read.base import ReadOptions, ReadResult
 from linter.settings import Settings
 
-__all__ = ["context_inputs", "read_context", "repository_root"]
+__all__ = ["context_inputs", "read_context"]
 
 _TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
 _ROOT = re.compile(rb"<(record_update|unload)\b")
 _FORMAT = 1  # of the cached document; another value is a miss
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 Reader = Callable[[Sequence[Input], ReadOptions], list[ReadResult]]
 
@@ -47,23 +48,24 @@ def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFi
     if settings.context:
         paths = [path for path in settings.context if os.path.exists(path)]
     else:
-        root = repository_root()
+        root = gitfiles.repository_root()
         if root is None:
             return []
         paths = [_relative(root)]
     named = {_relative(os.path.abspath(item.path)) for item in given}  # as the walk shows paths
     return [
-        Input(item.path, item.kind, explicit=False)
+        Input(item.path, item.kind, explicit=False) if item.explicit else item  # a `context` path naming a file
         for item in discover(paths, exclusion, settings.respect_gitignore)
         if item.path not in named
     ]
 
 
-def _worth_reading(path: str, tables: frozenset[str]) -> bool:
-    """False for an XML file whose first bytes show it holds no record of a table a rule reads (or that is not a
-    regular file by now: opened without blocking, so a FIFO swapped in cannot hang the run)."""
+def _worth_reading(path: str, tables: frozenset[bytes]) -> bool:
+    """False for an XML file whose first bytes show it holds no record of a table a rule reads (`tables`, as
+    UTF-8), or that is not a regular file by now: opened without blocking, so a FIFO swapped in cannot hang the
+    run. This runs for every context file on a first run, so it does as little as it can."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError:
         return False
     try:
@@ -77,7 +79,7 @@ def _worth_reading(path: str, tables: frozenset[str]) -> bool:
     if not _ROOT.search(head):
         return False  # not a ServiceNow export (they name their root on the first line)
     table = _TABLE.search(head)
-    return table is None or table.group(1).decode("utf-8", "replace") in tables
+    return table is None or table.group(1) in tables
 
 
 # -- the cached form of records: JSON, every value checked when read back ------------------------------------------
@@ -148,11 +150,11 @@ def _decode(path: str, data: object) -> list[Record]:
     return records
 
 
-def _load(name: str) -> dict[str, Entry]:
+def _load(name: str, key: str) -> dict[str, Entry]:
     """The cached entries by path; an invalid document is a miss (empty)."""
     from linter import cache
 
-    document = cache.load(name)
+    document = cache.load(name, key)
     if not isinstance(document, dict) or document.get("format") != _FORMAT:
         return {}
     entries = document.get("entries")
@@ -163,13 +165,14 @@ def _load(name: str) -> dict[str, Entry]:
         for path, entry in entries.items():
             if not isinstance(entry, list) or len(entry) != 3:
                 return {}
-            loaded[path] = (_int(entry[0]), _int(entry[1]), _decode(path, entry[2]))
+            data = entry[2]  # most context files hold no record a rule reads: no decoding for them
+            loaded[path] = (_int(entry[0]), _int(entry[1]), [] if data == [] else _decode(path, data))
         return loaded
     except (ValueError, TypeError):
         return {}
 
 
-def _store(name: str, entries: dict[str, Entry]) -> None:
+def _store(name: str, key: str, entries: dict[str, Entry]) -> None:
     from linter import cache
 
     encoded: dict[str, list[Any]] = {}
@@ -177,19 +180,23 @@ def _store(name: str, entries: dict[str, Entry]) -> None:
         data = _encode(path, records)
         if data is not None:
             encoded[path] = [size, mtime, data]
-    cache.store(name, {"format": _FORMAT, "entries": encoded})
+    cache.store(name, {"format": _FORMAT, "entries": encoded}, key)
 
 
 def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, use_cache: bool = True) -> list[Record]:
     """The records of the context files, from the cache where a file is unchanged (without `use_cache`, no cache
     is read or written)."""
+    if not items:
+        return []
     from linter import cache
 
-    cache_name = cache.name_for(
+    cache_name, cache_key = cache.key(
         "context", os.getcwd(), sorted(options.tables), options.max_bytes, options.max_depth,
+        options.table_globs, options.table_root,  # a `tables` entry changes the table of a JSON export's records
         sorted(options.secret_fields),
     )
-    entries = _load(cache_name) if use_cache else {}
+    entries = _load(cache_name, cache_key) if use_cache else {}
+    tables = frozenset(table.encode("utf-8", "surrogatepass") for table in options.tables)
     fresh: dict[str, Entry] = {}
     records: list[Record] = []
     stale: list[tuple[Input, int, int]] = []
@@ -202,7 +209,7 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         if entry is not None and entry[0] == info.st_size and entry[1] == info.st_mtime_ns:
             fresh[item.path] = entry
             records.extend(entry[2])
-        elif item.kind != XML or _worth_reading(item.path, options.tables):
+        elif item.kind != XML or _worth_reading(item.path, tables):
             stale.append((item, info.st_size, info.st_mtime_ns))
         else:
             fresh[item.path] = (info.st_size, info.st_mtime_ns, [])
@@ -216,5 +223,5 @@ def read_context(items: Sequence[Input], options: ReadOptions, reader: Reader, u
         others = [path for path in entries if path not in fresh]
         kept = {path: entries[path] for path in others if os.path.lexists(path)}
         if stale or len(kept) != len(others) or not entries:
-            _store(cache_name, {**kept, **fresh})
+            _store(cache_name, cache_key, {**kept, **fresh})
     return records

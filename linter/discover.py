@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,57 +151,65 @@ class _Walk:
         return found
 
     def files(
-        self, folder: str, view: gitfiles.Listing | None, app_only: bool = False, app: str | None = None
-    ) -> Iterator[tuple[str, str]]:
-        """(path, kind) of the files under `folder` (a normalised path), sorted, without following folder symlinks
-        (no loops) nor file symlinks that lead out of the root; with `app_only`, a source-control application
-        folder (its sys_app file and the record folders, not dictionary/); `app`, the application folder an
-        sn_source_control.properties above names (its path= may be nested, e.g. src/x_app). Paths are joined as
-        strings: a repository can hold tens of thousands of files, and this runs on every commit (pre-commit)."""
+        self, folder: str, view: gitfiles.Listing | None, found: list[tuple[str, str]], app_only: bool = False,
+        app: str | None = None,
+    ) -> None:
+        """Append (path, kind) of the files under `folder` (a normalised path) to `found`, sorted, without following
+        folder symlinks (no loops) nor file symlinks that lead out of the root; with `app_only`, a source-control
+        application folder (its sys_app file and the record folders, not dictionary/); `app`, the application folder
+        an sn_source_control.properties above names (its path= may be nested, e.g. src/x_app). Paths are joined as
+        strings and collected in one list (no generator per folder level): a repository can hold tens of thousands
+        of files, and this runs on every commit (pre-commit)."""
         try:
             info = os.stat(folder)
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            entries = sorted(os.scandir(folder), key=_name)
         except OSError:
             return
         if (info.st_dev, info.st_ino) in self.seen:
             return
         self.seen.add((info.st_dev, info.st_ino))
-        if self.gitignore and any(entry.name == ".git" for entry in entries):
+        if self.gitignore and os.path.lexists(os.path.join(folder, ".git")):
             view = self.view(folder)  # a work tree of its own (the argument's, or a nested repository)
         absolute = os.path.abspath(folder)
         below = _below(absolute, view.root) if view is not None else None
-        git_prefix = None if below is None else (below + "/" if below else "")
+        listed = view if below is not None else None  # git's view, when this folder is in its work tree
+        git_prefix = below + "/" if below else ""
         prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep
         absolute_prefix = absolute.rstrip(os.sep) + os.sep
         app = None if app_only else (source_control_app(folder) or app)
+        exclude = self.exclude if self.exclude else None
         for entry in entries:
             name = entry.name
-            path = prefix + name
-            relative = None if git_prefix is None else git_prefix + name
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if name in SKIP_DIRS or (app_only and name not in APP_FOLDERS):
                         continue
-                    if view is not None and relative is not None and relative not in view.folders:
+                    if listed is not None and git_prefix + name not in listed.folders:
                         continue
-                    if self.exclude and self.exclude.matches(absolute_prefix + name, folder=True):
+                    if exclude and exclude.matches(absolute_prefix + name, folder=True):
                         continue
+                    path = prefix + name
                     entering = app is not None and os.path.normpath(path) == app
-                    yield from self.files(path, view, app_only=entering, app=None if entering else app)
+                    self.files(path, view, found, app_only=entering, app=None if entering else app)
                     continue
                 dot = name.rfind(".")
-                kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
+                suffix = name[dot:].lower() if dot > 0 else ""
+                kind = SUFFIXES.get(suffix)
                 if (
                     kind is not None
-                    and (not app_only or name[dot:].lower() == ".xml")
-                    and (view is None or relative is None or relative in view.files)
+                    and (not app_only or suffix == ".xml")
+                    and (listed is None or git_prefix + name in listed.files)
                     and entry.is_file()
                     and _inside(entry, self.root)
-                    and not (self.exclude and self.exclude.matches(absolute_prefix + name))
+                    and not (exclude and exclude.matches(absolute_prefix + name))
                 ):
-                    yield path, kind
+                    found.append((prefix + name, kind))
             except OSError:
                 continue
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def kind_of(path: str) -> str:
@@ -213,15 +221,23 @@ def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_giti
     found: dict[str, Input] = {}
     seen: set[tuple[int, int]] = set()
     for argument in paths:
-        if not os.path.lexists(argument):
-            raise Missing(argument)
-        mode = os.stat(argument).st_mode if os.path.exists(argument) else 0
+        try:  # one lstat per named file (pre-commit names thousands): a stat only for a symlink
+            mode = os.lstat(argument).st_mode
+        except OSError:
+            raise Missing(argument) from None
+        if stat.S_ISLNK(mode):
+            try:
+                mode = os.stat(argument).st_mode
+            except OSError:  # a dangling symlink: named, the reader refuses it
+                mode = 0
         if stat.S_ISDIR(mode):
             walk = _Walk(os.path.realpath(argument), exclude, respect_gitignore, seen)
             if exclude.matches(argument, folder=True):
                 continue
             folder = os.path.normpath(argument)
-            for path, kind in walk.files(folder, walk.view(folder)):
+            files: list[tuple[str, str]] = []
+            walk.files(folder, walk.view(folder), files)
+            for path, kind in files:
                 if path not in found:
                     found[path] = Input(path.replace(os.sep, "/") if os.sep != "/" else path, kind, explicit=False)
         else:

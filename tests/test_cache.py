@@ -144,7 +144,7 @@ def test_no_secret_value_reaches_the_cache(repo: Path, tmp_path: Path, capsys: p
         assert sys_id.encode() in stored
     for canary in CANARIES:  # ... but no secret value
         assert canary.encode() not in stored
-    entries = json.loads((tmp_path / "cache" / files[1].name).read_text())["entries"]
+    entries = json.loads((tmp_path / "cache" / files[1].name).read_text())["value"]["entries"]
     forms = {name: field[3] for entry in entries.values() for record in entry[2]
              for name, field in record[6].items() if field[3]}
     assert forms == {"password": "plaintext", "u_api_token": "plaintext", "client_secret": "plaintext"}
@@ -283,7 +283,7 @@ def test_entries_of_deleted_files_are_dropped(repo: Path, tmp_path: Path, capsys
 
     def entries() -> set[str]:
         (context,) = [path for path in cache_files(tmp_path / "cache") if path.name.startswith("context-")]
-        return set(json.loads(context.read_text())["entries"])
+        return set(json.loads(context.read_text())["value"]["entries"])
 
     assert {"named/mailbox.xml", "exports/credentials.yaml", "update-sets/cdata.xml"} <= entries()
     (repo / "update-sets" / "cdata.xml").unlink()
@@ -329,13 +329,13 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
 
     def measure(count: int) -> float:
         name = f"context-{count}.json"
-        _store(name, entries(count))
+        _store(name, "key", entries(count))
         best = float("inf")
         gc.disable()
         try:
             for _ in range(3):
                 started = time.process_time()
-                assert len(_load(name)) == count
+                assert len(_load(name, "key")) == count
                 best = min(best, time.process_time() - started)
         finally:
             gc.enable()

@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +113,14 @@ def test_one_git_listing_serves_the_walk_and_the_context(
 ) -> None:
     exports(tmp_path, "a/one.xml", "a/two.xml", "b/three.xml")
     git(tmp_path, "init", "-q")
-    calls: list[tuple[str, ...]] = []
-    real = gitfiles.run_git
+    calls: list[Sequence[str]] = []
+    real = gitfiles._start
 
-    def counted(root: str, *arguments: str, timeout: float | None = None) -> bytes | gitfiles.GitFailure:
+    def counted(root: str, arguments: Sequence[str]) -> Any:
         calls.append(arguments)
-        return real(root, *arguments, timeout=timeout)
+        return real(root, arguments)
 
-    monkeypatch.setattr(gitfiles, "run_git", counted)
+    monkeypatch.setattr(gitfiles, "_start", counted)  # every git process starts there (prefetched or not)
     monkeypatch.chdir(tmp_path)
     assert read(capsys, "a", "b/three.xml") == {"a/one.xml", "a/two.xml", "b/three.xml"}  # a walk plus context
     assert len(calls) == 1

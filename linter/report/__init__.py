@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from linter.model import Finding, Severity
@@ -116,10 +115,10 @@ def relative(path: str, root: str) -> str | None:
         rel = os.path.relpath(absolute, os.path.abspath(root or "."))
     except ValueError:  # another drive (Windows)
         return None
-    parts = PurePosixPath(rel.replace(os.sep, "/")).parts
-    if not parts or parts[0] == "..":
+    rel = rel.replace(os.sep, "/")  # relpath's result is normalised: no "." or empty parts but a lone "."
+    if rel in (".", "..") or rel.startswith("../"):
         return None
-    return "/".join(parts)
+    return rel
 
 
 def fingerprint(finding: Finding) -> str:

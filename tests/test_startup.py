@@ -1,0 +1,131 @@
+"""Start-up: what a run imports. A pre-commit hook runs snlint once per commit on a few files, so every module a
+one-file run does not need is start-up time the user waits for (bench/README.md, "Start-up"). These tests pin the
+modules kept off that path by module sets, never by times, so they cannot be flaky.
+
+`python -X importtime` does not list modules loaded through importlib.import_module (the reporters), so each run
+reports `sys.modules` at its end instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The probe runs the command line in a fresh interpreter, then writes the names of the modules it loaded (those
+# the interpreter's start loaded, e.g. an editable install's import hook, do not count).
+PROBE = """
+import sys
+before = set(sys.modules)
+import json
+from linter.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+with open(sys.argv[1], "w") as handle:
+    json.dump(sorted(set(sys.modules) - before), handle)
+"""
+
+# Never needed by a one-file text run: each is loaded only by the feature that uses it.
+HEAVY = {
+    "ruamel.yaml",  # custom rules, YAML inputs, a configuration not yet cached
+    "jsonschema",  # the same
+    "pathspec",  # --exclude / exclude:
+    "colorama",  # colored output on a terminal
+    "hashlib",  # fingerprints (SARIF, GitLab, baselines); the cache names files by CRC
+    "pathlib",
+    "multiprocessing",  # --jobs
+    "tomllib",  # a pyproject.toml configuration
+    "linter.read.yaml",
+    "linter.read.yamldoc",
+    "linter.inventory",
+    "linter.fix",
+    "linter.baseline",
+    "linter.record",
+    "linter.report.json",
+    "linter.report.sarif",
+    "linter.report.github",
+    "linter.report.gitlab",
+    "linter.report.junit",
+}
+
+CREDENTIAL = """<?xml version="1.0" encoding="UTF-8"?><record_update table="windows_credentials">
+    <windows_credentials action="INSERT_OR_UPDATE">
+        <name>Exchange Online Mailbox</name>
+        <password/>
+        <sys_id>12bad50191148ff5e80cdb0db1b519d3</sys_id>
+        <tag>4813b6db0767a33760991fc43f88247c</tag>
+        <user_name>svc.mailbox@contoso.com</user_name>
+    </windows_credentials>
+</record_update>
+"""
+
+
+def loaded(tmp_path: Path, cwd: Path, *arguments: str) -> set[str]:
+    """The modules a run of `snlint ARGUMENTS` in `cwd` has loaded when it ends."""
+    report = tmp_path / "modules.json"
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "SNLINT_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
+    done = subprocess.run([sys.executable, "-c", PROBE, str(report), *arguments], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    modules: list[str] = json.loads(report.read_text())
+    return set(modules)
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {name for name in modules if name in HEAVY or name.split(".")[0] in HEAVY}
+
+
+@pytest.fixture()
+def outside(tmp_path: Path) -> Path:
+    """A folder outside any git repository holding one credential record file."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "windows_credentials_12bad50191148ff5e80cdb0db1b519d3.xml").write_text(CREDENTIAL)
+    return folder
+
+
+def test_version_loads_no_linting_module(tmp_path: Path, outside: Path) -> None:
+    modules = loaded(tmp_path, outside, "--version")
+    assert not heavy(modules)
+    assert not {"linter.engine", "linter.config", "linter.ruleset", "linter.discover", "subprocess"} & modules
+
+
+def test_one_file_outside_a_repository(tmp_path: Path, outside: Path) -> None:
+    modules = loaded(tmp_path, outside, "windows_credentials_12bad50191148ff5e80cdb0db1b519d3.xml")
+    assert {"linter.engine", "linter.read.xml", "linter.report.text"} <= modules  # it did lint the file
+    assert not heavy(modules)
+    # no repository: no git to run and no context to cache
+    assert not {"subprocess", "linter.cache"} & modules
+
+
+def test_one_file_inside_a_repository_with_its_context(tmp_path: Path, outside: Path) -> None:
+    (outside / ".git").mkdir()  # git's view is not needed here: a failing git is warned about, then every file read
+    (outside / "other").mkdir()
+    (outside / "other" / "windows_credentials_22bad50191148ff5e80cdb0db1b519d3.xml").write_text(
+        CREDENTIAL.replace("12bad", "22bad")
+    )
+    name = "windows_credentials_12bad50191148ff5e80cdb0db1b519d3.xml"
+    loaded(tmp_path, outside, name)  # fills the context cache
+    modules = loaded(tmp_path, outside, name)
+    assert {"linter.context", "linter.cache"} <= modules  # the context was read, from the cache
+    assert not heavy(modules)
+
+
+def test_the_probe_sees_what_a_feature_loads(tmp_path: Path, outside: Path) -> None:
+    """The guard can fail: a run that needs a heavy module is seen loading it."""
+    modules = loaded(tmp_path, outside, "--format", "sarif", "--exclude", "vendor/",
+                     "windows_credentials_12bad50191148ff5e80cdb0db1b519d3.xml")
+    assert {"linter.report.sarif", "pathspec"} <= heavy(modules)
