@@ -63,3 +63,35 @@ def test_a_configuration_suppression_is_not_reported_unused_on_a_partial_run(
     assert findings(capsys, ".") == [("SN004", ".snlint.yaml", 2, 1)]  # nothing to suppress: unused
     assert findings(capsys, OAUTH_FILE) == []  # only some files named: it may match elsewhere
     assert findings(capsys, OAUTH_FILE, "windows_credentials.xml") == []
+
+
+def test_a_changed_tables_mapping_is_not_answered_from_the_cache(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The table of a Table-API export without sys_class_name comes from the configuration's `tables`: the context
+    cache must not keep records read under another mapping."""
+    (repo / OAUTH_FILE).unlink()
+    (repo / "exports").mkdir()
+    (repo / "exports" / "credentials.json").write_text(
+        json.dumps(
+            {
+                "result": [
+                    {
+                        "sys_id": "f54d7ace5c1f52103a946777183c880e",
+                        "name": "Exchange_Online_Credentials",
+                        "active": "true",
+                        "oauth_entity_profile": "67e0db0239a852103a946777183c8866",
+                        "u_authorized_as": "EXO.Service@Contoso.com",
+                    }
+                ]
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    config = repo / ".snlint.yaml"
+    config.write_text('tables: {"exports/*.json": basic_auth_credentials}\n', encoding="utf-8")
+    assert [rule for rule, *_ in findings(capsys, "windows_credentials.xml")] == ["EXO004"]  # no OAuth credential
+    config.write_text('tables: {"exports/*.json": oauth_2_0_credentials}\n', encoding="utf-8")
+    assert findings(capsys, "windows_credentials.xml") == []  # read again under the new mapping: the same account
