@@ -215,7 +215,7 @@ class _UsageError(Exception):
 
 def say(message: str) -> None:
     """A message for people on standard error, sanitised like every human-readable output."""
-    print(f"snlint: {printable(message)}", file=sys.stderr)
+    print("snlint: " + "\n".join(map(printable, message.split("\n"))), file=sys.stderr)  # lines stay lines
 
 
 def _dispatch(options: argparse.Namespace) -> int:

@@ -12,8 +12,8 @@ STARTER = "starter.snlint.yaml"  # linter/schemas/: a data file, with the rule i
 PRE_COMMIT = """\
 # .pre-commit-config.yaml
 repos:
-  - repo: https://github.com/snlint/snlint
-    rev: REPLACE-WITH-A-TAG-OR-COMMIT-SHA
+  - repo: https://github.com/<your-org>/snlint   # placeholder: where your copy of snlint lives
+    rev: <tag-or-full-commit-sha>                 # placeholder: pin a tag or a full 40-character commit sha
     hooks:
       - id: snlint"""
 
@@ -31,7 +31,7 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
         with: {python-version: "3.12"}
-      - run: pip install "snlint @ git+https://github.com/snlint/snlint@REPLACE-WITH-A-TAG-OR-COMMIT-SHA"
+      - run: pip install "snlint @ git+https://github.com/<your-org>/snlint@<tag-or-sha>"  # placeholders
       - run: snlint --format sarif:snlint.sarif --format text .
       - uses: github/codeql-action/upload-sarif@v3
         if: always()

@@ -154,3 +154,15 @@ def test_usage_errors_are_sanitised() -> None:
     expected = "snlint: error: argument --format/-f/--output-format: invalid format 'evil\\u001b]0;owned\\u0007'"
     assert expected in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_several_configuration_errors_are_several_lines(tmp_path: Path) -> None:
+    """Each problem of an invalid configuration is its own line (the sanitizer escapes control characters within a
+    line, not the line breaks between messages)."""
+    (tmp_path / ".snlint.yaml").write_text("selct: []\nfail-on: bad\n", encoding="utf-8")
+    result = snlint(".", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("snlint: error: .snlint.yaml:1:1: unknown key 'selct'")
+    assert lines[1] == ".snlint.yaml:2:10: 'fail-on': expected a severity: error, warning or info, got 'bad'"
+    assert "\\u000a" not in result.stderr

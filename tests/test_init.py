@@ -39,8 +39,8 @@ def test_init_prints_the_pre_commit_and_github_actions_snippets(tmp_path: Path) 
     blocks = [block for block in out.split("\n\n") if block.startswith("# .")]
     pre_commit, workflow = (YAML(typ="safe").load(block) for block in blocks)
     [repo] = pre_commit["repos"]
-    assert repo["repo"] == "https://github.com/snlint/snlint" and repo["hooks"] == [{"id": "snlint"}]
-    assert repo["rev"] == "REPLACE-WITH-A-TAG-OR-COMMIT-SHA"  # a placeholder nobody can mistake for a release
+    assert repo["repo"] == "https://github.com/<your-org>/snlint" and repo["hooks"] == [{"id": "snlint"}]
+    assert repo["rev"] == "<tag-or-full-commit-sha>"  # a placeholder nobody can mistake for a release
     steps = workflow["jobs"]["snlint"]["steps"]
     runs = [step["run"] for step in steps if "run" in step]
     assert runs[-1] == "snlint --format sarif:snlint.sarif --format text ."
