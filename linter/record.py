@@ -217,6 +217,12 @@ def _yaml_edits(text: str, source: _Text, record: Record, account: Account, json
             return [(colon, null.end() if null else colon, " " + whole)]
         return [(start, end, whole)]
     claims = {name[len(KEY) + 1 :]: value for name, value in record.fields.items() if name.startswith(KEY + ".")}
+    if claims and not account.from_token:  # replacing only upn would leave the previous account's oid / tid
+        raise RecordError(
+            f"{record.table} {record.label} records the claims of an ID token in {KEY} ({', '.join(sorted(claims))}): "
+            "record the new sign-in with --from-token so that every claim is one account's, or edit the mapping by "
+            "hand; nothing written"
+        )
     if claims:  # a mapping: replace the claims it has, add the others after its last claim
         edits: list[Edit] = []
         for name, value in account.claims:

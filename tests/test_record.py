@@ -317,3 +317,17 @@ def test_record_time_is_linear_in_the_file(tmp_path: Path) -> None:
 
     small, large = measure(300), measure(3000)
     assert large / small < 25, (small, large)
+
+
+def test_a_upn_alone_does_not_overwrite_a_tokens_claims(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--as` on a credential whose authorized_as holds a token's claims (upn, oid, tid): replacing only the upn
+    would leave the previous account's oid and tid beside it, so it is refused with the way out, nothing written."""
+    folder = examples(tmp_path, recorded=True)
+    path = folder / "credentials.yaml"
+    before = path.read_bytes()
+    code, err = record(capsys, "Exchange Online Shared Mailboxes OAuth", "--as", "mailbox.admin@contoso.com",
+                       str(folder))
+    assert code == 2
+    assert "records the claims of an ID token in authorized_as (oid, preferred_username, tid, upn)" in err
+    assert "--from-token" in err and "nothing written" in err
+    assert path.read_bytes() == before
