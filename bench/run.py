@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import generate  # bench/generate.py: `python bench/run.py` puts bench/ on sys.path
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also under PYTHONSAFEPATH (CI's wheel run)
+import generate  # bench/generate.py, beside this script
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
