@@ -295,8 +295,9 @@ def prepare(findings: Iterable[Finding], buffers: Mapping[str, bytes] | None = N
             if data is None:
                 raise FixRefused("the file cannot be read")
             prepared: list[Fix | None] = list(edit(path, data, fixes).fixes)
-        except FixRefused:  # one fix spoils the file: keep those that are safe alone
-            prepared = [_alone(path, data, fix) for fix in fixes]
+        except FixRefused:  # one fix spoils the file: keep those that are safe alone (each is a whole re-read, so
+            # only the first few are tried: the work stays linear in the file whatever the number of findings)
+            prepared = [_alone(path, data, fix) if number < MAX_ALONE else None for number, fix in enumerate(fixes)]
         for index, fix in zip(indexes, prepared, strict=True):
             findings[index] = replace(findings[index], fix=fix)
     return findings
@@ -309,9 +310,24 @@ def _alone(path: str, data: bytes | None, fix: Fix) -> Fix | None:
         return None
 
 
+MAX_FIX_FILE = 16 * 1024 * 1024  # bytes: a fix is verified by reading the file twice more, so larger files get none
+MAX_ALONE = 16  # fixes tried one by one when a file's fixes together cannot be made
+
+
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """The file a fix edits: a regular file (opened without blocking) of at most MAX_FIX_FILE bytes, else OSError
+    (the fix is dropped, the finding stays)."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FIX_FILE:
+            raise OSError(f"{path}: not a regular file of at most {MAX_FIX_FILE} bytes: no fix offered")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(MAX_FIX_FILE + 1)
+    finally:
+        os.close(fd)
 
 
 def apply_all(findings: Iterable[Finding], buffers: Mapping[str, bytes] | None = None) -> list[Edited]:

@@ -370,3 +370,18 @@ def test_a_rule_file_declares_its_fix(tmp_path: Path) -> None:
     bad.write_text(rule.format(kind="conflicting_definitions"), encoding="utf-8")
     with pytest.raises(RuleError):
         load_rule_paths([bad])
+
+
+def test_no_fix_is_offered_in_a_file_too_large_to_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fix is verified by reading its file twice more: over MAX_FIX_FILE bytes the finding stays, without a fix
+    (memory stays bounded by the readers' own, whatever the output format)."""
+    import linter.fix
+    from linter.engine import run
+    from linter.settings import Settings
+
+    monkeypatch.chdir(FIXTURES / "crd004_list_export")
+    findings = [item for item in run(["."], Settings(), use_context=False).findings if item.fix is not None]
+    assert findings and all(item.rule == "CRD004" for item in findings)
+    assert all(item.fix is not None and item.fix.replacement is not None for item in prepare(findings))
+    monkeypatch.setattr(linter.fix, "MAX_FIX_FILE", 100)
+    assert [item.fix for item in prepare(findings)] == [None] * len(findings)
