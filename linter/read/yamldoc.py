@@ -183,12 +183,13 @@ def load_yaml_document(
                 own.append((key_node, value_node))
         return own
 
-    def build(current: Any, path: Path) -> object:
-        positions[path] = start(current)
+    def build(current: Any, path: Path, key: tuple[int, int] | None = None) -> object:
         kind = current.id
+        # An empty value (`mid_list:`) has no text: it is placed on its key, zero width. The parsers place it
+        # differently (ruamel.yaml at the next token, past comments and blank lines; libyaml after the `:`).
+        empty = kind == "scalar" and not current.style and not current.value
+        positions[path] = key if empty and key is not None else start(current)
         if detail is not None:
-            # an empty value ends where it starts (the pure parser would end it at the next token, past a comment)
-            empty = kind == "scalar" and not current.style and not current.value
             detail.ends[path] = positions[path] if empty else _end(current)
             if kind == "scalar":
                 detail.scalars.append((positions[path], detail.ends[path]))
@@ -219,7 +220,7 @@ def load_yaml_document(
         keys[child] = start(key_node)
         if detail is not None and key_node.id == "scalar":
             detail.scalars.append((keys[child], _end(key_node)))
-        mapping[key] = build(value_node, child)
+        mapping[key] = build(value_node, child, keys[child])
 
     def join(documents: list[Any]) -> dict[object, object]:
         """Several documents as one mapping: a key's lists are joined (records numbered on), an empty value in
@@ -285,7 +286,11 @@ class _Loader:
 # NEL, LS, PS (line breaks to libyaml, not to YAML 1.2: other lines and columns), a BOM inside the text (other
 # columns), a comment straight after a block scalar's `|` or `>` (libyaml accepts it). Such text is read by the
 # pure parser only, as is text without a final line break (libyaml ends the last collection on the next line).
-_PURE_ONLY = re.compile(r"^%|[\t\x85\u2028\u2029\ufeff]|[|>][-+0-9]*#", re.M)
+# An anchor or alias name with a character other than ASCII letters, digits, `-` and `_` (YAML 1.2 allows more:
+# libyaml ends the name there) is read by the pure parser too.
+_PURE_ONLY = re.compile(
+    r"^%|[\t\x85\u2028\u2029\ufeff]|[|>][-+0-9]*#|(?:^|[\s\[{,])[&*][\w-]*[^\w\s\[\]{},-]", re.M | re.A
+)
 
 
 def _libyaml_reads_alike(text: str) -> bool:
