@@ -281,15 +281,16 @@ class _Loader:
         self.max_depth = max_depth
 
 
-# Text libyaml reads differently from ruamel.yaml's pure parser (found by comparing both on mutated fixtures): a
-# `%YAML` directive (the version changes the resolver), a tab (libyaml takes it as a blank in more places),
-# NEL, LS, PS (line breaks to libyaml, not to YAML 1.2: other lines and columns), a BOM inside the text (other
-# columns), a comment straight after a block scalar's `|` or `>` (libyaml accepts it). Such text is read by the
-# pure parser only, as is text without a final line break (libyaml ends the last collection on the next line).
-# An anchor or alias name with a character other than ASCII letters, digits, `-` and `_` (YAML 1.2 allows more:
-# libyaml ends the name there) is read by the pure parser too.
+# Text libyaml reads differently from ruamel.yaml's pure parser (found by comparing both on mutated fixtures,
+# tests/test_yaml_speed.py): a `%YAML` directive (the version changes the resolver), a tab (libyaml takes it as a
+# blank in more places), NEL, LS, PS (line breaks to libyaml, not to YAML 1.2: other lines and columns), a BOM
+# inside the text (other columns), a lone surrogate (libyaml takes UTF-8 only), a comment straight after a block
+# scalar's `|` or `>` (libyaml accepts it), an anchor or alias name with a character other than ASCII letters,
+# digits, `-` and `_` (YAML 1.2 allows more; libyaml ends the name there). Such text is read by the pure parser
+# only, as is text without a final line break (libyaml ends the last collection on the next line).
 _PURE_ONLY = re.compile(
-    r"^%|[\t\x85\u2028\u2029\ufeff]|[|>][-+0-9]*#|(?:^|[\s\[{,])[&*][\w-]*[^\w\s\[\]{},-]", re.M | re.A
+    r"^%|[\t\x85\u2028\u2029\ufeff\ud800-\udfff]|[|>][-+0-9]*#|(?:^|[\s\[{,])[&*][\w-]*[^\w\s\[\]{},-]",
+    re.M | re.A,
 )
 
 
