@@ -179,6 +179,8 @@ _BOMB = "windows_credentials:\n  a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + ""
         ("windows_credentials:\n  - &r\n    sys_id: a\n    self: *r\n",
          ("SN002", 4, 11, "a YAML alias inside the node it refers to (it would never end): refused")),
         ("windows_credentials:\n  - sys_id: 'abc\n", ("SN001", 3, 1, "invalid YAML: found unexpected end of stream")),
+        ("windows_credentials:\n  - sys_id: " + "[" * 150 + "]" * 150 + "\n",
+         ("SN002", 2, 110, "nesting deeper than 100 levels: refused")),
     ],
 )
 def test_refusals_and_errors_are_the_same_on_both_paths(

@@ -328,7 +328,7 @@ def _compose(text: str, composer: Any, max_depth: int, stream: bool) -> list[Any
     Any error is read again by the pure-Python parser (as is text libyaml reads differently, see _PURE_ONLY), so
     messages and positions are ruamel.yaml's own whatever is installed."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     parser = c_parser()
     if parser is not None and _libyaml_reads_alike(text):
@@ -348,8 +348,6 @@ def _compose(text: str, composer: Any, max_depth: int, stream: bool) -> list[Any
     yaml = YAML(typ="safe", pure=True)  # not "rt": its comment gathering costs ~20% and comments are found apart
     yaml.Composer = composer
     yaml.max_depth = max_depth
-    from ruamel.yaml.error import MarkedYAMLError
-
     try:
         return [node for node in yaml.compose_all(text) if not _empty(node)] if stream else [yaml.compose(text)]
     except YamlProblem:
