@@ -156,7 +156,8 @@ def main() -> None:
                 out = subprocess.run([sys.executable, __file__, "--one", str(path), kind], check=True,
                                      capture_output=True, text=True).stdout
                 got = json.loads(out)
-                print(f"| {form} | {path.stat().st_size / MIB:.2f} MiB | {kind} | {got['records']:.0f} | "
+                parser_name = {"c": "libyaml", "pure": "pure Python"}[kind] if form == "yaml" else "JSON reader"
+                print(f"| {form} | {path.stat().st_size / MIB:.2f} MiB | {parser_name} | {got['records']:.0f} | "
                       f"{got['cpu']:.2f} | {got['rss']:.0f} | {got['traced']:.0f} |", flush=True)
 
 
