@@ -31,7 +31,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from linter.model import Finding, Position, Record, Severity, Value
@@ -139,44 +139,53 @@ def _refuse_alias_bomb(path: str, text: str) -> None:
     reported. Files without both an anchor and an alias (nearly all) are not parsed here."""
     if not (_ANCHOR.search(text) and _ALIAS.search(text)):
         return
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
+
+    from linter.read.yamldoc import parse_events, pure_events
+
+    try:
+        _count_expansion(path, parse_events(text))
+    except (YAMLError, RecursionError):
+        try:  # libyaml refused it: count what the pure parser (which reads the export next) reads
+            _count_expansion(path, pure_events(text))
+        except (YAMLError, RecursionError):
+            return  # not valid YAML (or only the start of a file): the export check (or nothing) reports it
+
+
+def _count_expansion(path: str, events: Iterable[Any]) -> None:
     from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
     sizes: dict[str, int] = {}
     open_anchors: list[tuple[str | None, int]] = []  # (anchor, total when the collection started)
     total = 0  # nodes of the expanded document so far
     added = 0  # of those, nodes reached through an alias
-    try:
-        for event in YAML(typ="safe", pure=True).parse(text):
-            if isinstance(event, ScalarEvent):
-                total += 1
-                if event.anchor:
-                    sizes[event.anchor] = 1
-            elif isinstance(event, CollectionStartEvent):
-                open_anchors.append((event.anchor, total))
-                total += 1
-            elif isinstance(event, CollectionEndEvent) and open_anchors:
-                anchor, started = open_anchors.pop()
-                if anchor:
-                    sizes[anchor] = total - started
-            elif isinstance(event, AliasEvent):
-                mark = event.start_mark
-                if any(anchor == event.anchor for anchor, _ in open_anchors):
-                    raise refused(
-                        "a YAML alias inside the node it refers to (it would never end): refused",
-                        Position(path, mark.line + 1, mark.column + 1),
-                    )
-                size = sizes.get(event.anchor, 1)
-                total += size
-                added += size
-                if added > MAX_ALIAS_EXPANSION:
-                    raise refused(
-                        f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (an alias bomb): refused",
-                        Position(path, mark.line + 1, mark.column + 1),
-                    )
-    except (YAMLError, RecursionError):
-        return  # not valid YAML (or only the start of a file): the export check (or nothing) reports it
+    for event in events:
+        if isinstance(event, ScalarEvent):
+            total += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, CollectionStartEvent):
+            open_anchors.append((event.anchor, total))
+            total += 1
+        elif isinstance(event, CollectionEndEvent) and open_anchors:
+            anchor, started = open_anchors.pop()
+            if anchor:
+                sizes[anchor] = total - started
+        elif isinstance(event, AliasEvent):
+            mark = event.start_mark
+            if any(anchor == event.anchor for anchor, _ in open_anchors):
+                raise refused(
+                    "a YAML alias inside the node it refers to (it would never end): refused",
+                    Position(path, mark.line + 1, mark.column + 1),
+                )
+            size = sizes.get(event.anchor, 1)
+            total += size
+            added += size
+            if added > MAX_ALIAS_EXPANSION:
+                raise refused(
+                    f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (an alias bomb): refused",
+                    Position(path, mark.line + 1, mark.column + 1),
+                )
 
 
 # -- is it an export? (no ruamel.yaml, no jsonschema, from the first SNIFF_BYTES only) -------------------------

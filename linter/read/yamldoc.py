@@ -134,9 +134,7 @@ def load_yaml_document(
     anchored node's text); the caller must have bounded their expansion first (a recursive alias is refused
     here). `stream`: several documents (`---`) are read as one mapping whose lists of the same key are joined.
     """
-    from ruamel.yaml import YAML
     from ruamel.yaml.composer import Composer
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     class _NoAliasComposer(Composer):  # type: ignore[misc,unused-ignore]
         def return_alias(self, node: Any) -> Any:
@@ -148,25 +146,8 @@ def load_yaml_document(
                 refused=True,
             )
 
-    yaml = YAML(typ="safe", pure=True)  # not "rt": its comment gathering costs ~20% and comments are found apart
-    if not aliases:
-        yaml.Composer = _NoAliasComposer
-    yaml.max_depth = max_depth
-    try:
-        nodes = [node for node in yaml.compose_all(text) if not _empty(node)] if stream else [yaml.compose(text)]
-    except YamlProblem:
-        raise
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        refused = "maximum depth" in str(error.problem or "")
-        message = str(error.problem or error.context or "invalid YAML").strip()
-        if refused:
-            message = f"nesting deeper than {max_depth} levels: refused"
-        raise YamlProblem(message, line, column, refused) from error
-    except (YAMLError, RecursionError) as error:
-        reason = str(error).splitlines()[0] if str(error) else "unreadable"
-        raise YamlProblem(f"invalid YAML: {reason}", 1, 1) from error
+    composer = Composer if aliases else _NoAliasComposer
+    nodes = _compose(text, composer, max_depth, stream)
     positions: dict[Path, tuple[int, int]] = {}
     keys: dict[Path, tuple[int, int]] = {}
     starts: dict[int, tuple[int, int]] = {}  # id(node) -> where its text starts (an aliased node is met again)
@@ -202,14 +183,17 @@ def load_yaml_document(
                 own.append((key_node, value_node))
         return own
 
-    def build(current: Any, path: Path) -> object:
-        positions[path] = start(current)
+    def build(current: Any, path: Path, key: tuple[int, int] | None = None) -> object:
         kind = current.id
+        # An empty value (`mid_list:`) has no text: it is placed on its key, zero width. The parsers place it
+        # differently (ruamel.yaml at the next token, past comments and blank lines; libyaml after the `:`).
+        empty = kind == "scalar" and not current.style and not current.value
+        positions[path] = key if empty and key is not None else start(current)
         if detail is not None:
-            detail.ends[path] = _end(current)
+            detail.ends[path] = positions[path] if empty else _end(current)
             if kind == "scalar":
                 detail.scalars.append((positions[path], detail.ends[path]))
-                if current.style is None:
+                if not current.style:  # plain: None from the pure parser, "" from libyaml
                     detail.plain[path] = current.value
         if kind == "scalar":
             return _scalar(current)
@@ -236,7 +220,7 @@ def load_yaml_document(
         keys[child] = start(key_node)
         if detail is not None and key_node.id == "scalar":
             detail.scalars.append((keys[child], _end(key_node)))
-        mapping[key] = build(value_node, child)
+        mapping[key] = build(value_node, child, keys[child])
 
     def join(documents: list[Any]) -> dict[object, object]:
         """Several documents as one mapping: a key's lists are joined (records numbered on), an empty value in
@@ -269,6 +253,116 @@ def load_yaml_document(
         data = join(nodes)
         positions[()] = start(nodes[0])
     return data, _locator(positions, keys)
+
+
+def c_parser() -> Any:
+    """libyaml's parser from the optional ruamel.yaml.clib (ruamel.yaml.main.CParser), or None without it.
+
+    Its events are ruamel.yaml's own, marks included (character index, line, column), and it reads a 1 MB export
+    about 40 times faster than the pure-Python scanner and parser."""
+    from ruamel.yaml import main
+
+    return getattr(main, "CParser", None)  # None when ruamel.yaml.clib is not importable
+
+
+class _Loader:
+    """What ruamel.yaml's Composer asks of a loader: libyaml's events, the YAML 1.2 resolver, the depth limit."""
+
+    def __init__(self, parser: Any, max_depth: int) -> None:
+        from ruamel.yaml.resolver import VersionedResolver
+
+        class Resolver(VersionedResolver):  # type: ignore[misc,unused-ignore]
+            # YAML 1.2, as the pure parser reads text without a `%YAML` directive (text with one is read by it);
+            # fixed, because looking it up on a loader costs two exceptions per node
+            processing_version = (1, 2)
+
+        self._parser = parser
+        self._resolver = Resolver()
+        self.max_depth = max_depth
+
+
+# Text libyaml reads differently from ruamel.yaml's pure parser (found by comparing both on mutated fixtures,
+# tests/test_yaml_speed.py): a `%YAML` directive (the version changes the resolver), a tab (libyaml takes it as a
+# blank in more places), NEL, LS, PS (line breaks to libyaml, not to YAML 1.2: other lines and columns), a BOM
+# inside the text (other columns), a lone surrogate (libyaml takes UTF-8 only), a comment straight after a block
+# scalar's `|` or `>` (libyaml accepts it), an anchor or alias name with a character other than ASCII letters,
+# digits, `-` and `_` (YAML 1.2 allows more; libyaml ends the name there). Such text is read by the pure parser
+# only, as is text without a final line break (libyaml ends the last collection on the next line).
+_PURE_ONLY = re.compile(
+    r"^%|[\t\x85\u2028\u2029\ufeff\ud800-\udfff]|[|>][-+0-9]*#|(?:^|[\s\[{,])[&*][\w-]*[^\w\s\[\]{},-]",
+    re.M | re.A,
+)
+
+
+def _libyaml_reads_alike(text: str) -> bool:
+    return text.endswith(("\n", "\r")) and _PURE_ONLY.search(text) is None
+
+
+def parse_events(text: str) -> Any:
+    """The parser events of `text`: libyaml's when ruamel.yaml.clib is installed, else the pure-Python parser's.
+    A caller that meets an error must read the text again with `pure_events` (see `_compose`)."""
+    parser = c_parser()
+    if parser is None or not _libyaml_reads_alike(text):
+        return pure_events(text)
+    return _drain(parser(text))
+
+
+def pure_events(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).parse(text)
+
+
+def _drain(parser: Any) -> Any:
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
+
+
+def _compose(text: str, composer: Any, max_depth: int, stream: bool) -> list[Any]:
+    """The document nodes of `text`, composed by ruamel.yaml's Composer (so the depth limit and the alias policy
+    apply) from libyaml's events when ruamel.yaml.clib is installed, else by the pure-Python parser.
+
+    Any error is read again by the pure-Python parser (as is text libyaml reads differently, see _PURE_ONLY), so
+    messages and positions are ruamel.yaml's own whatever is installed."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    parser = c_parser()
+    if parser is not None and _libyaml_reads_alike(text):
+        loader = _Loader(parser(text), max_depth)
+        try:
+            composing = composer(loader)
+            if not stream:
+                return [composing.get_single_node()]
+            nodes = []
+            while composing.check_node():
+                nodes.append(composing.get_node())
+            return [node for node in nodes if not _empty(node)]
+        except (YAMLError, YamlProblem, RecursionError):
+            pass  # the pure parser below reports it in its own words (or reads what libyaml refuses)
+        finally:
+            loader._parser.dispose()
+    yaml = YAML(typ="safe", pure=True)  # not "rt": its comment gathering costs ~20% and comments are found apart
+    yaml.Composer = composer
+    yaml.max_depth = max_depth
+    try:
+        return [node for node in yaml.compose_all(text) if not _empty(node)] if stream else [yaml.compose(text)]
+    except YamlProblem:
+        raise
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        refused = "maximum depth" in str(error.problem or "")
+        message = str(error.problem or error.context or "invalid YAML").strip()
+        if refused:
+            message = f"nesting deeper than {max_depth} levels: refused"
+        raise YamlProblem(message, line, column, refused) from error
+    except (YAMLError, RecursionError) as error:
+        reason = str(error).splitlines()[0] if str(error) else "unreadable"
+        raise YamlProblem(f"invalid YAML: {reason}", 1, 1) from error
 
 
 def _locator(positions: dict[Path, tuple[int, int]], keys: dict[Path, tuple[int, int]]) -> Locate:
