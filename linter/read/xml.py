@@ -130,6 +130,15 @@ class _Document:
         parser.CommentHandler = self._comment
         self.parser = parser
 
+    def release(self) -> None:
+        """Drop the handlers. They are this document's methods, so the parser (with its CHUNK text buffer) and the
+        document hold each other: without this they wait for the garbage collector, and memory grows with the
+        number of payloads read."""
+        parser = self.parser
+        parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
+        parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = parser.CommentHandler = None
+        parser.StartCdataSectionHandler = parser.EndCdataSectionHandler = None
+
     # -- positions (overridden by the payload document) ------------------------------------------------------
     def anchor(self) -> Anchor:
         parser = self.parser
@@ -354,6 +363,7 @@ class _FileDocument(_Document):
         cursor = RawCursor(self.read, start + len(tag[:content].encode()), end, line, column)
         payload = _PayloadDocument(self, update, cursor)
         payload.parse(pieces)
+        payload.release()
         self.records.extend(payload.records)
         self.problems.extend(payload.problems)
         self.ignores.extend(payload.ignores)
@@ -445,10 +455,9 @@ class _FileDocument(_Document):
         It can when the handlers would keep nothing from it: its payload is not parsed (its name names a table no
         rule reads, or names none and the payload's first record is of such a table). That is decided here from the
         bytes, so only for an update whose shape leaves no doubt: one `<name>` and then one `<payload>` (text, or
-        one CDATA section), before them elements of plain text (no comment, CDATA, processing instruction or nested
-        element), after them no comment, CDATA, processing instruction, name, payload or update, everything in the
-        window. For a well-formed file that is exact; where the bytes are not well-formed, the parser, which is
-        given every byte, reports the error."""
+        one CDATA section), before them whole elements (see _plain), after them no comment, CDATA, processing
+        instruction, name, payload or update, everything in the window. For a well-formed file that is exact;
+        where the bytes are not well-formed, the parser, which is given every byte, reports the error."""
         end = window.find(b"</sys_update_xml>", at)
         if end < 0:
             return -1
@@ -497,9 +506,10 @@ class _FileDocument(_Document):
             return -1
         if _TAIL_UNSAFE.search(window, tail, end) is not None:
             return -1
-        # nothing nested deeper than max_depth: each level takes at least 7 bytes (`<a>` and `</a>`)
-        depth = 3 + (end - tail) // 7
-        if depth >= self.options.max_depth and 3 + window.count(b"<", tail, end) >= self.options.max_depth:
+        # nothing nested deeper than max_depth (the handlers would refuse it): a level takes a `<` and 7 bytes
+        limit = self.options.max_depth - 3
+        if (payload_at - at + end - tail) // 7 >= limit and (
+                window.count(b"<", at, payload_at) + window.count(b"<", tail, end) >= limit):
             return -1
         return end + 17
 
@@ -610,10 +620,10 @@ class _PayloadDocument(_Document):
 
 
 def _plain(window: bytes, start: int, end: int) -> bool:
-    """Whether `window[start:end]` (element content) holds only elements of plain text, each closed in it, and no
-    name, payload or update tag."""
+    """Whether `window[start:end]` (element content) holds whole elements only (each one opened in it is closed in
+    it), with no comment, CDATA section, processing instruction, or name, payload or update tag."""
     if _HEAD_UNSAFE.search(window, start, end) is not None:
-        return False  # a comment, CDATA section or processing instruction, or a tag that is no plain field
+        return False
     tags = window.count(b"<", start, end)  # every `<` starts a tag
     # each tag has one `>` of its own: with no other one (in text or an attribute value), every `/>` ends an
     # empty-element tag, and start tags are as many as end tags when nothing is left open
@@ -696,6 +706,8 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
             bad = refused(f"undecodable text: the file declares encoding '{name}', but ServiceNow exports are UTF-8 "
                           "(re-save the file as UTF-8)", bad.position)
         document.problems.append(bad or unparseable(f"not well-formed XML: {_reason(error)}", at))
+    finally:
+        document.release()
     document.flush_ignores()
     result.records = document.records
     result.findings = [problem.finding() for problem in document.problems]
