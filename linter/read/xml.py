@@ -35,6 +35,7 @@ from linter.read.base import (
 from linter.read.positions import RawCursor, Region, start_tag_end
 
 CHUNK = 1 << 20
+
 MAX_PROLOG = 1 << 20  # how far into a file a DOCTYPE is searched for, to report where it starts
 NESTING_SCAN = 1 << 16  # how much of a file that is not an export is parsed, to refuse a nesting bomb
 ROOTS = frozenset({"unload", "record_update"})
@@ -45,6 +46,18 @@ _FIRST_RECORD = re.compile(r"<record_update\b[^>]*>\s*<([A-Za-z_][\w.\-]*)")
 _PROLOG_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 _ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.\-:]*)")
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
+PAYLOAD_HEAD = 4096  # how much of a payload's text is looked at for its first record when the update name does not say
+# The fast path through an update set (see _FileDocument.skippable): byte strings it looks for, and what makes it
+# hand an update to the handlers instead (anything but plain elements and text; another name, payload or update).
+_UPDATE_TAG = b"<" + UPDATE.encode()
+_UPDATE_NAME_BYTES = re.compile(rb"([^&\r\n<]+)_[0-9a-f]{32}")  # _UPDATE_NAME on the raw bytes of a plain name
+_S = rb"[ \t\r\n]"
+# the next update's start tag, white space before it, its attributes in double quotes without `<` or `>`
+_NEXT_UPDATE = re.compile(_S + rb"*<sys_update_xml(?:" + _S + rb"+[A-Za-z_][\w.\-:]*" + _S + rb"*=" + _S
+                          + rb'*"[^"<>]*")*' + _S + rb"*>")
+_HEAD_UNSAFE = re.compile(rb"<(?:[!?]|/?sys_update_xml|name|payload)")
+_TAIL_UNSAFE = re.compile(rb"<(?:[!?]|/?sys_update_xml|name|payload[^_])")
+_ESCAPES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
 
 
 class _NotAnExport(Exception):
@@ -105,6 +118,7 @@ class _Document:
         self.parts: list[str] = []
         self.payload_pieces: list[bytes] = []
         self.root = ""
+        self.update_at = -1  # the byte index of the last `<sys_update_xml` start tag the parser reported
         parser = ParserCreate("UTF-8")  # exports are UTF-8 whatever they declare (no codec lookups, no surprises)
         parser.buffer_text = True
         parser.buffer_size = CHUNK  # text arrives in pieces of up to 1 Mi characters: few calls, no heap fragments
@@ -115,6 +129,15 @@ class _Document:
         parser.EntityDeclHandler = self._entity
         parser.CommentHandler = self._comment
         self.parser = parser
+
+    def release(self) -> None:
+        """Drop the handlers. They are this document's methods, so the parser (with its CHUNK text buffer) and the
+        document hold each other: without this they wait for the garbage collector, and memory grows with the
+        number of payloads read."""
+        parser = self.parser
+        parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
+        parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = parser.CommentHandler = None
+        parser.StartCdataSectionHandler = parser.EndCdataSectionHandler = None
 
     # -- positions (overridden by the payload document) ------------------------------------------------------
     def anchor(self) -> Anchor:
@@ -178,6 +201,7 @@ class _Document:
                 self.parser.CharacterDataHandler = self.parts.append
         elif depth == 2:
             if self.outer and name == UPDATE and self.root == "unload":
+                self.update_at = self.parser.CurrentByteIndex
                 self.update = _Update(self.before_update)
                 self.before_update = []
                 self.parser.StartElementHandler = self._update_start  # the hot path of an update set
@@ -330,10 +354,8 @@ class _FileDocument(_Document):
         assert update.payload is not None and update.payload_span is not None
         table = update.table()
         pieces = update.payload
-        if table is None:
-            first = _FIRST_RECORD.search(_head(pieces, 4096).decode("utf-8", "replace"))
-            if first is None or first.group(1) not in self.options.tables:
-                return
+        if table is None and not self.wanted_head(_head(pieces, PAYLOAD_HEAD)):
+            return
         (line, column, start), end = update.payload_span
         tag = self.raw(start, min(end, start + MAX_PROLOG))  # `<payload>`: its end is where the text starts
         content = start_tag_end(tag, 0)
@@ -341,12 +363,155 @@ class _FileDocument(_Document):
         cursor = RawCursor(self.read, start + len(tag[:content].encode()), end, line, column)
         payload = _PayloadDocument(self, update, cursor)
         payload.parse(pieces)
+        payload.release()
         self.records.extend(payload.records)
         self.problems.extend(payload.problems)
         self.ignores.extend(payload.ignores)
 
     def read(self, offset: int, size: int) -> bytes:
         return os.pread(self.fd, size, offset)
+
+    def wanted_head(self, head: bytes) -> bool:
+        """Whether a payload whose update name does not name its table is parsed: when the first record in the
+        first PAYLOAD_HEAD bytes of its text is of a table some rule reads."""
+        first = _FIRST_RECORD.search(head.decode("utf-8", "replace"))
+        return first is not None and first.group(1) in self.options.tables
+
+    # -- the stream -------------------------------------------------------------------------------------------------
+    # Most of an update set is updates of tables no rule reads; handing each of their elements to Python costs more
+    # than parsing them. So the file is read into a window (what the parser has been given and at least a chunk
+    # more), and where the handlers have just seen a `<sys_update_xml>` start tag, the bytes that follow are looked
+    # at: while updates are plain (see `skippable`) and of tables no rule reads, they are given to the parser with
+    # no element handler, in one call. The parser still sees every byte (well-formedness, positions, errors); the
+    # handlers are back for the next element after them.
+    def stream(self, head: bytes, size: int) -> None:
+        """Parse the whole file, `head` being its first bytes."""
+        parser = self.parser
+        window, base, fed = head, 0, 0  # the file's bytes from offset `base`; the parser has had them up to `fed`
+        offset = len(head)  # where the file is read next
+        eof = offset >= size
+        while True:
+            if not eof and len(window) - fed <= CHUNK:
+                more = os.pread(self.fd, CHUNK, offset)
+                offset += len(more)
+                eof = not more or offset >= size
+                window, base, fed = window[fed:] + more, base + fed, 0
+                continue
+            limit = len(window) if eof else len(window) - CHUNK
+            view = memoryview(window)
+            search = fed
+            while fed < limit:
+                at = window.find(_UPDATE_TAG, search)
+                if at < 0 or at >= limit:
+                    parser.Parse(view[fed:limit], False)
+                    fed = limit
+                else:
+                    if at > fed:
+                        parser.Parse(view[fed:at], False)
+                        fed = at
+                    if self.between_updates():
+                        fed = search = self.at_update(window, view, base, at)
+                    else:  # inside a record or an update (text that mentions an update): the handlers see it all
+                        search = at + len(_UPDATE_TAG)
+            if eof:
+                parser.Parse(b"", True)
+                return
+
+    def between_updates(self) -> bool:
+        return self.depth == 1 and self.root == "unload" and self.record is None and self.update is None
+
+    def at_update(self, window: bytes, view: memoryview, base: int, at: int) -> int:
+        """Give the parser the tag at `at` (`<sys_update_xml` between two records) and, when it is a start tag, the
+        run of skippable updates it starts; returns how far the parser has been given the window."""
+        end = start_tag_end(window, at)
+        parser = self.parser
+        if end >= len(window):  # a tag longer than a chunk (hostile): the handlers take it
+            parser.Parse(view[at:], False)
+            return len(window)
+        parser.Parse(view[at:end], False)
+        update = self.update
+        if update is None or self.update_at != base + at or update.ignores:
+            return end  # not a start tag (text in a comment) or under a suppression comment: the handlers read it
+        run = self.skippable(window, end)
+        if run < 0:
+            return end
+        following = _NEXT_UPDATE.match(window, run)
+        while following is not None:  # the plain updates of unread tables that follow it, white space between
+            next_run = self.skippable(window, following.end())
+            if next_run < 0:
+                break
+            run = next_run
+            following = _NEXT_UPDATE.match(window, run)
+        parser.StartElementHandler = parser.EndElementHandler = None
+        parser.Parse(view[end:run], False)
+        parser.StartElementHandler, parser.EndElementHandler = self._start, self._end
+        self.depth, self.update = 1, None
+        return run
+
+    def skippable(self, window: bytes, at: int) -> int:
+        """Where the update whose content starts at `at` ends (past its `</sys_update_xml>`) when it can be given to
+        the parser without handlers, else -1.
+
+        It can when the handlers would keep nothing from it: its payload is not parsed (its name names a table no
+        rule reads, or names none and the payload's first record is of such a table). That is decided here from the
+        bytes, so only for an update whose shape leaves no doubt: one `<name>` and then one `<payload>` (text, or
+        one CDATA section), before them whole elements (see _plain), after them no comment, CDATA, processing
+        instruction, name, payload or update, everything in the window. For a well-formed file that is exact;
+        where the bytes are not well-formed, the parser, which is given every byte, reports the error."""
+        end = window.find(b"</sys_update_xml>", at)
+        if end < 0:
+            return -1
+        name_at = window.find(b"<name>", at, end)
+        if name_at < 0 or not _plain(window, at, name_at):
+            return -1
+        name_end = window.find(b"<", name_at + 6, end)
+        if not window.startswith(b"</name>", name_end):
+            return -1
+        payload_at = window.find(b"<payload>", name_end, end)
+        if payload_at < 0 or (window.find(b"<", name_end + 7, payload_at) >= 0 and not _plain(window, name_end + 7,
+                                                                                              payload_at)):
+            return -1
+        match = _UPDATE_NAME_BYTES.fullmatch(window, name_at + 6, name_end)
+        if match is not None:
+            table: str | None = match.group(1).decode("utf-8", "replace")  # not UTF-8: the parser stops at it
+            if table in self.options.tables:
+                return -1
+        elif window.find(b"&", name_at, name_end) >= 0 or window.find(b"\r", name_at, name_end) >= 0:
+            return -1  # its text is not its bytes
+        else:
+            table = None  # the name does not say (as _UPDATE_NAME on its text, which is its bytes here)
+        content = payload_at + 9
+        head: bytes | None = None
+        if window.startswith(b"<![CDATA[", content):
+            close = window.find(b"]", content + 9, end)  # the first `]]>` is most often the first `]`
+            if close >= 0 and not window.startswith(b"]]>", close):
+                close = window.find(b"]]>", close, end)
+            if close < 0 or not window.startswith(b"</payload>", close + 3):
+                return -1
+            if table is None:
+                head = window[content + 9 : min(close, content + 9 + PAYLOAD_HEAD)]
+                if b"\r" in head:
+                    return -1  # a CR is not its own text (CRLF is one LF)
+            tail = close + 13
+        else:
+            close = window.find(b"<", content, end)
+            if close < 0 or not window.startswith(b"</payload>", close):
+                return -1
+            if table is None:
+                head = _unescaped_head(window[content : min(close, content + 6 * PAYLOAD_HEAD + 36)])
+                if head is None:
+                    return -1
+            tail = close + 10
+        if head is not None and self.wanted_head(head):
+            return -1
+        if _TAIL_UNSAFE.search(window, tail, end) is not None:
+            return -1
+        # nothing nested deeper than max_depth (the handlers would refuse it): a level takes a `<` and 7 bytes
+        limit = self.options.max_depth - 3
+        if (payload_at - at + end - tail) // 7 >= limit and (
+                window.count(b"<", at, payload_at) + window.count(b"<", tail, end) >= limit):
+            return -1
+        return end + 17
 
 
 def _value_position(region: Region, raw: str) -> Position:
@@ -454,6 +619,29 @@ class _PayloadDocument(_Document):
             self.problems.append(unparseable(f"payload of update '{name}' is not well-formed XML: {error_text}", at))
 
 
+def _plain(window: bytes, start: int, end: int) -> bool:
+    """Whether `window[start:end]` (element content) holds whole elements only (each one opened in it is closed in
+    it), with no comment, CDATA section, processing instruction, or name, payload or update tag."""
+    if _HEAD_UNSAFE.search(window, start, end) is not None:
+        return False
+    tags = window.count(b"<", start, end)  # every `<` starts a tag
+    # each tag has one `>` of its own: with no other one (in text or an attribute value), every `/>` ends an
+    # empty-element tag, and start tags are as many as end tags when nothing is left open
+    return window.count(b">", start, end) == tags and tags == 2 * window.count(b"</", start, end) + window.count(
+        b"/>", start, end)
+
+
+def _unescaped_head(raw: bytes) -> bytes | None:
+    """The first PAYLOAD_HEAD bytes of the text of entity-escaped `raw`, or None when its references are not only
+    the five named ones. `raw` may be cut anywhere after its first 6 * PAYLOAD_HEAD + 36 bytes: a reference is at
+    most 6 bytes, so a reference cut at its end is past the head."""
+    if b"&#" in raw or b"\r" in raw:
+        return None  # a character reference, or a line end that is not its own text
+    for reference, character in _ESCAPES:
+        raw = raw.replace(reference, character)
+    return raw[:PAYLOAD_HEAD]
+
+
 def _head(pieces: list[bytes], size: int) -> bytes:
     """The first `size` bytes of the text held in `pieces`."""
     head = b""
@@ -501,18 +689,8 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
         return _not_an_export(path, head, options, bom)
     document = _FileDocument(path, fd, options, bom)
     parser = document.parser
-    offset = 0
-    chunk = head
     try:
-        while chunk:
-            offset += len(chunk)
-            final = offset >= size
-            parser.Parse(chunk, final)
-            if final:
-                break
-            chunk = os.pread(fd, CHUNK, offset)
-        else:
-            parser.Parse(b"", True)
+        document.stream(head, size)
     except _NotAnExport:
         return _not_an_export(path, head, options, bom)
     except InputProblem as error:
@@ -528,6 +706,8 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
             bad = refused(f"undecodable text: the file declares encoding '{name}', but ServiceNow exports are UTF-8 "
                           "(re-save the file as UTF-8)", bad.position)
         document.problems.append(bad or unparseable(f"not well-formed XML: {_reason(error)}", at))
+    finally:
+        document.release()
     document.flush_ignores()
     result.records = document.records
     result.findings = [problem.finding() for problem in document.problems]
