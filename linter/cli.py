@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="read and write no cache at all (~/.cache/snlint)")
         sub.add_argument("--jobs", type=int, default=None, metavar="N",
                          help="reader processes, at most one per core (default 0, auto: one, or one per core up "
-                         "to 4 with 3+ cores and 2,000+ files)")
+                         "to 4 with 2+ cores and 5,000+ files)")
         sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
         sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="color text output (default: auto; honours NO_COLOR and FORCE_COLOR)")

@@ -30,10 +30,11 @@ from linter.ruleset import (
 from linter.settings import Settings
 from linter.spoke import Profile
 
-# Reader processes by default only where they pay (bench/README.md, "Reader processes"): on 2 cores `--jobs 2`
-# was slower than `--jobs 1` for 2,000, 2,640 and 20,000 files, so a pool needs a third core and many files.
-PARALLEL_MIN_FILES = 2_000
-PARALLEL_MIN_CORES = 3
+# Reader processes by default only where they pay (bench/README.md, "Reader processes"): on an idle 2-core machine
+# `--jobs 2` read 20,000 files 27% faster than one process and 2,640 files no faster; the pool's fork and the
+# records sent back cost what a second core saves below a few thousand files.
+PARALLEL_MIN_FILES = 5_000
+PARALLEL_MIN_CORES = 2
 INTERNAL = "internal"  # the problem kind of snlint's own failures (rules/ binds it to a rule)
 
 

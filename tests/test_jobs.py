@@ -52,8 +52,9 @@ OPTIONS = ReadOptions(tables=frozenset())
 @pytest.mark.parametrize(
     ("cores", "files", "pool"),
     [
-        (2, engine.PARALLEL_MIN_FILES * 10, None),  # 2 cores: --jobs 2 was slower at 2,000 to 20,000 files
-        (1, engine.PARALLEL_MIN_FILES, None),
+        (1, engine.PARALLEL_MIN_FILES * 10, None),  # one core: never a pool
+        (2, engine.PARALLEL_MIN_FILES // 2, None),  # 2 cores: --jobs 2 was no faster at 2,640 files
+        (2, engine.PARALLEL_MIN_FILES * 4, 2),  # ... and 27% faster at 20,000
         (engine.PARALLEL_MIN_CORES, engine.PARALLEL_MIN_FILES - 1, None),
         (engine.PARALLEL_MIN_CORES, engine.PARALLEL_MIN_FILES, engine.PARALLEL_MIN_CORES),
         (16, engine.PARALLEL_MIN_FILES, 4),
