@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from conftest import cpu_seconds
+
 from linter.engine import Run, run
 from linter.identity import BARE, parse_user
 from linter.report import Report, text
@@ -18,14 +20,8 @@ RATIO = 25  # linear grows ~10x; quadratic ~100x
 
 
 def _timed(action: Callable[[], object]) -> float:
-    """The best CPU time of three runs (a cold first run is noise, not growth; the process's own time, so other
-    processes of a busy machine do not count)."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        action()
-        best = min(best, time.process_time() - start)
-    return best
+    """The best CPU time of three runs (a cold first run is noise, not growth; tests/conftest.py)."""
+    return cpu_seconds(action, 3)
 
 
 def _unload(path: Path, records: list[str]) -> Path:

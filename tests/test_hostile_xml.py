@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, cpu_seconds
 
 from linter import policy
 from linter.engine import builtin_rules
@@ -33,14 +33,8 @@ HEAD = (
 
 
 def seconds(work: Callable[[], object], repeat: int = 3) -> float:
-    """The best CPU time of `repeat` runs: the process's own, so other processes of a shared machine do not count."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        work()
-        best = min(best, time.process_time() - start)
-    return best
-
+    """The best CPU time of `repeat` runs (tests/conftest.py)."""
+    return cpu_seconds(work, repeat)
 
 def credential(number: int, notes: str = "") -> str:
     """A windows_credentials record_update document (as a payload holds it), `notes` in a u_notes field."""

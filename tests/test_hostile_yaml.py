@@ -6,13 +6,12 @@ the same test: 10x the input may take at most ~10x the time (the bound allows 25
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import read_yaml_export, snlint_json, write
+from conftest import cpu_seconds, read_yaml_export, snlint_json, write
 
 from linter.read.base import ReadOptions, ReadResult
 
@@ -24,14 +23,7 @@ def read(path: Path) -> ReadResult:
     return read_yaml_export(path, ReadOptions(tables=TABLES))
 
 
-def seconds(action: Callable[[], object], runs: int = 1) -> float:
-    """The best CPU time of `runs` runs: the process's own, so the other processes of a busy machine do not count."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        action()
-        best = min(best, time.process_time() - start)
-    return best
+seconds = cpu_seconds  # the best CPU time of `runs` runs (tests/conftest.py)
 
 
 def scales_linearly(tmp_path: Path, name: str, make: Callable[[int], str], small: int) -> tuple[float, float]:

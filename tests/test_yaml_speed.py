@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, ROOT, read_yaml_export, write
+from conftest import EXAMPLES, ROOT, cpu_seconds, read_yaml_export, write
 
 from linter.read import yamldoc
 from linter.read.base import ReadOptions, ReadResult
@@ -244,13 +244,7 @@ def _yaml(tables: dict[str, list[dict[str, object]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cpu(action: Callable[[], object], runs: int = 1) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        action()
-        best = min(best, time.process_time() - start)
-    return best
+_cpu = cpu_seconds  # tests/conftest.py
 
 
 def test_a_1mb_yaml_export_reads_within_budget(tmp_path: Path) -> None:
