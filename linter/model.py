@@ -121,18 +121,6 @@ class Fix:
     description: str
     replacement: str | None = None
 
-    def data(self) -> dict[str, object]:
-        """The fix in the JSON report: the span (end exclusive) and the text written over it."""
-        position = self.position
-        return {
-            "description": self.description,
-            "line": position.line,
-            "column": position.column,
-            "end_line": position.end_line,
-            "end_column": position.end_column,
-            "text": self.replacement,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:

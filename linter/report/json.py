@@ -32,8 +32,17 @@ def finding_data(item: Finding) -> dict[str, object]:
         ],
         "fingerprint": fingerprint(item),
     }
-    if item.fix is not None and item.fix.replacement is not None:
-        data["fix"] = item.fix.data()
+    fix = item.fix
+    if fix is not None and fix.replacement is not None:  # the span (end exclusive) and the text written over it
+        span = fix.position
+        data["fix"] = {
+            "description": fix.description,
+            "line": span.line,
+            "column": span.column,
+            "end_line": span.end_line,
+            "end_column": span.end_column,
+            "text": fix.replacement,
+        }
     return data
 
 
