@@ -36,6 +36,7 @@ from linter.spoke import Profile
 PARALLEL_MIN_FILES = 5_000
 PARALLEL_MIN_CORES = 2
 INTERNAL = "internal"  # the problem kind of snlint's own failures (rules/ binds it to a rule)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)  # once: a failing getattr is slow
 
 
 @dataclass
@@ -100,9 +101,8 @@ def read_file(item: Input, options: ReadOptions, debug: bool = False, data: Buff
 def _read_file(item: Input, options: ReadOptions, debug: bool, data: Buffer | None = None) -> ReadResult:
     path = item.path
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(path, flags) if data is None else memory_file(data)
+            fd = os.open(path, _OPEN_FLAGS) if data is None else memory_file(data)
         except OSError as error:
             return _problem(unparseable(f"cannot read file: {error.strerror or error}", Position(path, 1, 1)))
         try:

@@ -93,10 +93,14 @@ _WIDE_BOMS = (
     (b"\xfe\xff", "UTF-16"),
 )
 _WIDE_STARTS = ((b"<\x00\x00\x00", "UTF-32"), (b"\x00\x00\x00<", "UTF-32"), (b"<\x00", "UTF-16"), (b"\x00<", "UTF-16"))
+_WIDE_HEADS = tuple(head for head, _ in _WIDE_BOMS + _WIDE_STARTS)
 
 
 def sniff_bytes(path: str, head: bytes) -> InputProblem | None:
     """Refuse what is not UTF-8 text, from a file's first bytes: UTF-16/32 (with or without a BOM), NUL bytes."""
+    nul = head.find(b"\x00")
+    if nul < 0 and not head.startswith(_WIDE_HEADS):
+        return None  # (most files: one look each)
     for bom, kind in _WIDE_BOMS:
         if head.startswith(bom):
             return refused(
@@ -108,7 +112,6 @@ def sniff_bytes(path: str, head: bytes) -> InputProblem | None:
                 f"file looks {kind}-encoded (no byte order mark); ServiceNow exports are UTF-8: re-save it as UTF-8",
                 Position(path, 1, 1),
             )
-    nul = head.find(b"\x00")
     if nul >= 0:
         return refused("binary content (NUL byte): not a text export", byte_position(path, head, nul))
     return None

@@ -13,9 +13,10 @@ without a finding, except that a nesting bomb at its start (first 64 KiB) is sti
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pyexpat import ErrorString, ExpatError, ParserCreate
 from typing import Any
@@ -45,6 +46,9 @@ _UPDATE_NAME = re.compile(r"(.+)_[0-9a-f]{32}")
 _FIRST_RECORD = re.compile(r"<record_update\b[^>]*>\s*<([A-Za-z_][\w.\-]*)")
 _PROLOG_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 _ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.\-:]*)")
+# what _sniff_root finds in most files, found without decoding: an XML declaration (one `?`, at its end), white space
+# and the root's name, ASCII
+_USUAL_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^<>?]*\?>[ \t\r\n]*<([A-Za-z_][\w.\-:]*)[ \t\r\n/>]")
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
 PAYLOAD_HEAD = 4096  # how much of a payload's text is looked at for its first record when the update name does not say
 # The fast path through an update set (see _FileDocument.skippable): byte strings it looks for, and what makes it
@@ -403,6 +407,9 @@ class _FileDocument(_Document):
             while fed < limit:
                 at = window.find(_UPDATE_TAG, search)
                 if at < 0 or at >= limit:
+                    if eof:  # the file's last bytes: the parse ends with them (no second call, no copy kept)
+                        parser.Parse(view[fed:], True)
+                        return
                     parser.Parse(view[fed:limit], False)
                     fed = limit
                 else:
@@ -676,9 +683,9 @@ def _reason(error: ExpatError) -> str:
 def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
     """Read one XML file (already opened as `fd`): records of the wanted tables, or the reason it cannot be read."""
     result = ReadResult()
-    head = os.pread(fd, CHUNK, 0)
+    head = os.pread(fd, min(size, CHUNK) or CHUNK, 0)  # not more: a buffer of CHUNK bytes costs more than a file
     problem = sniff_bytes(path, head[:8192])
-    if problem is None and not head.strip():
+    if problem is None and (not head or head.isspace()):
         problem = unparseable("empty file: no XML document", Position(path, 1, 1))
     if problem is not None:
         result.findings.append(problem.finding())
@@ -690,7 +697,11 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
     document = _FileDocument(path, fd, options, bom)
     parser = document.parser
     try:
-        document.stream(head, size)
+        if root is not None and _keeps_nothing(head, size, options):
+            parser.StartElementHandler = parser.EndElementHandler = None
+            parser.Parse(head, True)  # the whole file, in one call
+        else:
+            document.stream(head, size)
     except _NotAnExport:
         return _not_an_export(path, head, options, bom)
     except InputProblem as error:
@@ -713,6 +724,40 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
     result.findings = [problem.finding() for problem in document.problems]
     result.ignores = document.ignores
     return result
+
+
+# Most files of a source-control repository are records of tables no rule reads. Handing each of their elements
+# to Python costs more than parsing them, and the element handlers would keep nothing: where that is certain from
+# the bytes, expat reads the file without them. It still checks well-formedness and reports an error where it
+# would have with them; the DOCTYPE and entity handlers still refuse; the comment handler still takes
+# suppressions (without the element handlers it takes each one in its turn: in the same order as with them, which
+# hold a suppression between two records of an update set until the next one starts, as no update follows here).
+def _keeps_nothing(head: bytes, size: int, options: ReadOptions) -> bool:
+    """Whether the element handlers would do nothing for a file whose root is an export's, `head` being its first
+    bytes: `head` is the whole file, no `<` in it starts the name of a table some rule reads or of `sys_update_xml`
+    (so no record or update is read), and it has too few `<` for nesting deeper than max_depth (each level takes
+    one)."""
+    return (len(head) >= size and head.count(b"<") <= options.max_depth
+            and _read_tags(options.tables).search(head) is None)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_tags(tables: frozenset[str]) -> re.Pattern[bytes]:
+    """`<` and the name of one of `tables` or `sys_update_xml`, or the start of one: a tag that may be read, or
+    text that looks like one."""
+    return re.compile(b"<" + _alternatives(sorted(name.encode() for name in {*tables, UPDATE})))
+
+
+def _alternatives(names: Iterable[bytes]) -> bytes:
+    """A regular expression matching the start of any of `names` (sorted), written as a tree of their common
+    prefixes: each `<` is tried against a few bytes, not against every name."""
+    groups: dict[bytes, list[bytes]] = {}
+    for name in names:
+        if not name:
+            return b""  # a shorter name is a prefix of the longer ones: it is enough
+        groups.setdefault(name[:1], []).append(name[1:])
+    branches = [re.escape(first) + _alternatives(rest) for first, rest in groups.items()]
+    return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
 
 
 def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool) -> ReadResult:
@@ -747,6 +792,9 @@ def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool) -> R
 
 def _sniff_root(head: bytes) -> str | None:
     """The root element's name from a file's first bytes, or None when the prolog is longer than that."""
+    usual = _USUAL_PROLOG.match(head, 0, 4096)
+    if usual is not None:
+        return usual.group(1).decode()
     text = head[:4096].decode("utf-8", "replace").lstrip("\ufeff")
     at = 0
     while True:
