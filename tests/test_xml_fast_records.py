@@ -250,6 +250,9 @@ def test_suppressions_in_files_of_unread_tables(tmp_path: Path) -> None:
     result, fast = compare(tmp_path / "list.xml", listed.encode())
     assert fast and [(ignore.rules, ignore.position.line) for ignore in result.ignores] == [
         (("CRD004",), 3), (("EXO001",), 4), (("CRD002",), 5)]
+    after = listed + "<!-- snlint: ignore[CRD003] after the root -->\n"  # the one before </unload> comes first
+    result, fast = compare(tmp_path / "list.xml", after.encode())
+    assert fast and [ignore.position.line for ignore in result.ignores] == [3, 4, 5, 7]
 
 
 def test_an_unused_suppression_is_reported_the_same(tmp_path: Path) -> None:

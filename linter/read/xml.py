@@ -291,6 +291,8 @@ class _Document:
         elif depth == 2 and self.record is not None:
             self._finish(self.record)
             self.record = None
+        elif depth == 1:
+            self.flush_ignores()  # no update follows: suppressions stay in document order with any after the root
 
     def _update_field(self, name: str, text: str) -> None:
         update = self.update
@@ -727,11 +729,12 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
 
 
 # Most files of a source-control repository are records of tables no rule reads. Handing each of their elements
-# to Python costs more than parsing them, and the element handlers would keep nothing: where that is certain from
-# the bytes, expat reads the file without them. It still checks well-formedness and reports an error where it
-# would have with them; the DOCTYPE and entity handlers still refuse; the comment handler still takes
-# suppressions (without the element handlers it takes each one in its turn: in the same order as with them, which
-# hold a suppression between two records of an update set until the next one starts, as no update follows here).
+# to Python costs more than parsing them, and the element handlers would do nothing with them: where that is
+# certain from the bytes, expat reads the file without them. It still checks well-formedness and reports an error
+# where it would have with them. The comment handler stays: it takes each suppression where it stands, in document
+# order as the handlers would leave them (they hold one between two records of an update set until the next
+# element or the root's end). A DOCTYPE never comes here: it stands before the root, and _sniff_root passes only
+# comments and processing instructions there.
 def _keeps_nothing(head: bytes, size: int, options: ReadOptions) -> bool:
     """Whether the element handlers would do nothing for a file whose root is an export's, `head` being its first
     bytes: `head` is the whole file, no `<` in it starts the name of a table some rule reads or of `sys_update_xml`
