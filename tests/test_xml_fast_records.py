@@ -3,10 +3,11 @@ that the element handlers would keep nothing (no tag of a table some rule reads,
 nest too deep; all of it in the first read) is parsed by expat without them. Most files of a source-control
 repository are such records. It may change nothing but time, so every test here reads files with the fast path and
 with it turned off and compares the whole result: realistic record files of read and unread tables (the bench's
-generator), every cut and every fuzz token of one, the hostile files of tests/test_hostile.py and their damage done
-to a record file, and (hypothesis) record files decorated and damaged by tests/test_fuzz.py's mutations. Others pin
-exact positions through the fast path, check that it is taken (and where not), that suppressions and SN004 come
-out the same, and that time grows linearly.
+generator), every cut and every fuzz token of one, the hostile files of tests/test_hostile.py and
+tests/hostile_shapes.py and their damage done to a record file, and (hypothesis) record files decorated and damaged
+and the fixture exports and hostile shapes damaged by tests/test_fuzz.py's mutations. Others pin exact positions
+through the fast path, check that it is taken (and where not), that suppressions and SN004 come out the same, and
+that time grows linearly.
 
 Bounded by default; SNLINT_DEEP_TESTS=1 runs many more examples."""
 
@@ -23,8 +24,9 @@ from types import ModuleType
 from typing import Any
 from unittest import mock
 
+import hostile_shapes
 import pytest
-from conftest import ROOT, cpu_seconds
+from conftest import FIXTURES, ROOT, cpu_seconds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz import MUTATIONS, TOKENS
@@ -162,6 +164,15 @@ XML_CASES = [case for case in CASES if case.filename.endswith(".xml")]
 @pytest.mark.parametrize("case", XML_CASES, ids=[case.filename for case in XML_CASES])
 def test_hostile_files_read_the_same(tmp_path: Path, case: Any) -> None:
     compare(tmp_path / case.filename, case.build(tmp_path))
+
+
+SEEDS = {name: data for files in hostile_shapes.seeds(1).values() for name, data in files.items()
+         if name.endswith(".xml")}
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_hostile_shapes_read_the_same(tmp_path: Path, name: str) -> None:
+    compare(tmp_path / name, SEEDS[name])
 
 
 def _record(text: str = "") -> str:
@@ -327,6 +338,26 @@ def record_file(draw: st.DrawFn) -> tuple[bytes, ReadOptions]:
 def test_decorated_and_damaged_record_files_read_the_same(tmp_path: Path, case: tuple[bytes, ReadOptions]) -> None:
     data, options = case
     compare(tmp_path / "record.xml", data, options)
+
+
+FIXTURE_FILES = sorted(FIXTURES.rglob("*.xml"))
+
+
+@st.composite
+def damaged_export(draw: st.DrawFn) -> bytes:
+    """An export of the fixture scenarios or a hostile shape, after a few of tests/test_fuzz.py's mutations."""
+    data = draw(st.sampled_from(FIXTURE_FILES).map(Path.read_bytes) | st.sampled_from(sorted(SEEDS.values())))
+    for mutation in draw(st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=4)):
+        data = mutation(draw, data)
+    return data
+
+
+@settings(max_examples=2000 if DEEP else 100, deadline=None, derandomize=not DEEP,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(data=damaged_export())
+def test_damaged_exports_read_the_same(tmp_path: Path, data: bytes) -> None:
+    compare(tmp_path / "export.xml", data)
 
 
 # -- time ---------------------------------------------------------------------------------------------------------
