@@ -294,6 +294,9 @@ def test_read_tags() -> None:
     }
     assert {text: tags.search(text) is not None for text in cases} == cases
     assert xml_reader._read_tags(frozenset()).pattern == b"<sys_update_xml"
+    long = "u_" + "x" * 5000  # a custom rule's table: one level per fork, not per byte
+    tags = xml_reader._read_tags(frozenset({long + "a", long + "b", "u_y"}))
+    assert tags.search(f"<{long}b>".encode()) and not tags.search(f"<{long}c>".encode())
 
 
 # -- property: decorated and damaged record files ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pyexpat import ErrorString, ExpatError, ParserCreate
 from typing import Any
@@ -751,16 +751,22 @@ def _read_tags(tables: frozenset[str]) -> re.Pattern[bytes]:
     return re.compile(b"<" + _alternatives(sorted(name.encode() for name in {*tables, UPDATE})))
 
 
-def _alternatives(names: Iterable[bytes]) -> bytes:
-    """A regular expression matching the start of any of `names` (sorted), written as a tree of their common
-    prefixes: each `<` is tried against a few bytes, not against every name."""
+def _alternatives(names: list[bytes]) -> bytes:
+    """A regular expression matching the start of any of `names` (sorted, distinct), written as a tree of their
+    common prefixes: each `<` is tried against a few bytes, not against every name (one level per fork, so long
+    names do not nest deep)."""
+    first, last = names[0], names[-1]  # sorted: what these two start with, all do
+    size = 0
+    while size < len(first) and first[size] == last[size]:
+        size += 1
+    common = first[:size]
+    if first == common:
+        return re.escape(common)  # a name that starts the others: it is enough
     groups: dict[bytes, list[bytes]] = {}
     for name in names:
-        if not name:
-            return b""  # a shorter name is a prefix of the longer ones: it is enough
-        groups.setdefault(name[:1], []).append(name[1:])
-    branches = [re.escape(first) + _alternatives(rest) for first, rest in groups.items()]
-    return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+        rest = name[len(common) :]
+        groups.setdefault(rest[:1], []).append(rest)
+    return re.escape(common) + b"(?:" + b"|".join(_alternatives(group) for group in groups.values()) + b")"
 
 
 def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool) -> ReadResult:
