@@ -352,7 +352,7 @@ def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
         if stale and not options.quiet:
             say(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer match a finding "
                 "(refresh with --write-baseline)")
-    rules = {rule_id: replace(rule, severity=settings.severity.get(rule_id, rule.severity))
+    rules = {rule_id: rule._replace(severity=settings.severity.get(rule_id, rule.severity))
              for rule_id, rule in result.rules.items()}
     report = Report(
         findings=findings,

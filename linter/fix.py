@@ -21,7 +21,7 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 
 from linter.model import Finding, Fix, Position, Record
@@ -207,7 +207,7 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
         new = replacement_text(text, start, end, fix.value, path, payloads)
         pieces.append(text[at:start])
         length += start - at
-        done[number] = replace(fix, replacement=new)
+        done[number] = fix._replace(replacement=new)
         made.append((length, done[number]))
         pieces.append(new)
         length += len(new)
@@ -299,7 +299,7 @@ def prepare(findings: Iterable[Finding], buffers: Mapping[str, bytes] | None = N
             # only the first few are tried: the work stays linear in the file whatever the number of findings)
             prepared = [_alone(path, data, fix) if number < MAX_ALONE else None for number, fix in enumerate(fixes)]
         for index, fix in zip(indexes, prepared, strict=True):
-            findings[index] = replace(findings[index], fix=fix)
+            findings[index] = findings[index]._replace(fix=fix)
     return findings
 
 

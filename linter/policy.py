@@ -7,7 +7,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from linter.model import Finding, Position, Rule, Severity
+from linter.model import Finding, Position, Rule
 from linter.read.base import InlineIgnore
 from linter.ruleset import bound_rule
 from linter.settings import Settings
@@ -73,7 +73,7 @@ def apply(
             continue
         severity = settings.severity.get(item.rule)
         if severity is not None and severity != item.severity:
-            item = _with_severity(item, severity)
+            item = item._replace(severity=severity)
         kept.append(item)
     unused, reasonless = bound_rule(rules, "unused-suppression"), bound_rule(rules, "missing-reason")
     if unused is not None and whole_run:
@@ -152,8 +152,3 @@ def _inline_hits(findings: Sequence[Finding], ignores: Sequence[InlineIgnore]) -
             hits[number] = best
     return hits
 
-
-def _with_severity(item: Finding, severity: Severity) -> Finding:
-    from dataclasses import replace
-
-    return replace(item, severity=severity)
