@@ -182,8 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _settings(options: argparse.Namespace) -> Settings:
     """The configuration's settings with the command line's options on top."""
-    from dataclasses import replace
-
     from linter.config import ConfigError, load_settings
 
     try:
@@ -191,21 +189,21 @@ def _settings(options: argparse.Namespace) -> Settings:
     except ConfigError as error:
         raise _UsageError(str(error)) from error
     if getattr(options, "select", None):
-        settings = replace(settings, select=_split(options.select))
+        settings = settings._replace(select=_split(options.select))
     if getattr(options, "ignore", None):
-        settings = replace(settings, ignore=settings.ignore + _split(options.ignore))
+        settings = settings._replace(ignore=settings.ignore + _split(options.ignore))
     if getattr(options, "fail_on", None):
-        settings = replace(settings, fail_on=Severity(options.fail_on))
+        settings = settings._replace(fail_on=Severity(options.fail_on))
     if getattr(options, "require_exports", False):
-        settings = replace(settings, require_exports=True)
+        settings = settings._replace(require_exports=True)
     if options.exclude:
-        settings = replace(settings, exclude_here=tuple(options.exclude))
+        settings = settings._replace(exclude_here=tuple(options.exclude))
     if options.jobs is not None:
-        settings = replace(settings, jobs=options.jobs)
+        settings = settings._replace(jobs=options.jobs)
     if options.no_cache:
-        settings = replace(settings, cache=False)
+        settings = settings._replace(cache=False)
     if options.respect_gitignore is not None:
-        settings = replace(settings, respect_gitignore=options.respect_gitignore)
+        settings = settings._replace(respect_gitignore=options.respect_gitignore)
     return settings
 
 
@@ -300,8 +298,6 @@ def _lint(options: argparse.Namespace, settings: Settings) -> int:
 
 
 def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import replace
-
     from linter.engine import run
     from linter.gitfiles import repository_root
     from linter.report import Report, Skipped, renderer
@@ -373,7 +369,7 @@ def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
             emit(statistics(report), target)
             continue
         color = name == "text" and use_color(options.color, None if target else sys.stdout)
-        emit(renderer(name)(replace(report, color=color)), target)
+        emit(renderer(name)(report._replace(color=color)), target)
     if options.verbose:
         for skipped in report.skipped:
             say(f"{skipped.path}: skipped: {skipped.reason}")

@@ -17,8 +17,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.model import Position, Severity
 from linter.settings import Settings, Suppression
@@ -41,8 +40,7 @@ class ConfigError(Exception):
     """An invalid configuration: the message names the file, line and problem."""
 
 
-@dataclass
-class _Document:
+class _Document(NamedTuple):
     """A configuration file's snlint table as plain data, and where each of its keys and values is."""
 
     path: str  # as shown in messages (relative to the current directory when below it)

@@ -21,8 +21,8 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 
 from linter.model import Finding, Fix, Position, Record
 from linter.read.positions import line_starts
@@ -156,8 +156,7 @@ def yaml_replacement(raw: str, value: str, json_file: bool) -> str:
 
 
 # -- a file's fixes ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Edited:
+class Edited(NamedTuple):
     """A file with its fixes applied: the original and the new bytes, and the fixes made (in the order given)."""
 
     path: str
@@ -221,8 +220,7 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
     return Edited(path, data, after, tuple(done))
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """What the reader makes of a file's bytes: every field value (record and field -> ((line, column), text)),
     the records, and the problems it reports (SN00x findings)."""
 

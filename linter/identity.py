@@ -18,8 +18,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from enum import Enum
+from typing import NamedTuple
 
 UPN = "upn"
 DOWNLEVEL = "downlevel"  # DOMAIN\user
@@ -73,8 +73,7 @@ def token_words(length: int) -> str:
     return f"an unrecognised token ({length} characters)"
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """One side of a comparison: the recorded text, its shape and normalised parts."""
 
     text: str  # as recorded, trimmed (never a secret: user names and UPNs only)
@@ -149,7 +148,7 @@ def from_recorded(text: str) -> Identity:
     claims = jwt_claims(text)
     if claims is not None:
         identity = from_claims(claims)
-        return replace(identity, from_token=True) if identity is not None else Identity("", EMPTY, from_token=True)
+        return identity._replace(from_token=True) if identity is not None else Identity("", EMPTY, from_token=True)
     return _recorded_user(text)
 
 

@@ -10,7 +10,6 @@ import re
 import sys
 import types
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -131,8 +130,8 @@ def test_an_internal_error_keeps_its_rule_when_not_selected(monkeypatch: pytest.
         raise ZeroDivisionError("check bug")
 
     kinds = registry()
-    monkeypatch.setattr(checks, "registry", lambda: {**kinds, "same_identity": replace(kinds["same_identity"],
-                                                                                         check=broken)})
+    patched = {**kinds, "same_identity": kinds["same_identity"]._replace(check=broken)}
+    monkeypatch.setattr(checks, "registry", lambda: patched)
     result = run([str(FIXTURES / "exo001_entity_escaped")], Settings(select=("EXO001",)), use_context=False)
     assert [(item.rule, item.severity) for item in result.findings] == [("SN000", Severity.ERROR)]
     assert result.internal_error

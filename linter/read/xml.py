@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from pyexpat import ErrorString, ExpatError, ParserCreate
 from typing import Any
 
@@ -265,7 +264,7 @@ class _Document:
             if update is not None:
                 if update.ignores:
                     last = parser.CurrentLineNumber
-                    self.ignores.extend(replace(ignore, last_line=max(last, ignore.position.line + 1))
+                    self.ignores.extend(ignore._replace(last_line=max(last, ignore.position.line + 1))
                                         for ignore in update.ignores)
                 if update.payload is not None:
                     self.on_update(update)
