@@ -50,6 +50,7 @@ HEAVY = {
     "dataclasses",  # never (test_no_module_imports_dataclasses)
     "inspect",  # what dataclasses imported (with ast, dis, tokenize)
     "shutil",  # argparse imports it for the terminal width unless told the width (cli._width)
+    "base64",  # ID tokens and legacy-encrypted secrets
     "linter.read.yaml",
     "linter.read.yamldoc",
     "linter.inventory",
