@@ -3,7 +3,6 @@ record suppressions with their reasons; unused or reason-less suppressions are f
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -120,6 +119,8 @@ def _inline_hits(findings: Sequence[Finding], ignores: Sequence[InlineIgnore]) -
     hits: dict[int, int] = {}
     if not ignores:
         return hits
+    import heapq  # only here: ~0.3 ms of start-up for runs without inline suppressions
+
     by_path: dict[str, list[int]] = defaultdict(list)
     for index, ignore in enumerate(ignores):
         by_path[ignore.position.path].append(index)
