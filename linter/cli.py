@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from linter import __version__
 from linter.model import Severity
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from linter.buffers import Buffer
     from linter.settings import Settings
 
-COMMANDS = ("lint", "rules", "explain", "inventory", "init", "record", "server")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DESCRIPTION = "Lint ServiceNow exports: Exchange Online spoke credentials (KB2663456) and credential hygiene."
 OTHER_COMMANDS = (
@@ -44,41 +43,78 @@ def output_format(value: str) -> tuple[str, str | None]:
     return name, path or None
 
 
+def _width() -> int:
+    """The width argparse wraps help to, found as argparse finds it (COLUMNS, else the terminal of standard output,
+    else 80; less 2) but without shutil: argparse makes a formatter for every option added, and its
+    `shutil.get_terminal_size` imported shutil (with bz2 and lzma), ~2.5 ms of every start."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):  # no standard output, closed, or not a terminal
+            columns = 0
+    return (columns or 80) - 2
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _width() if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors (which quote the arguments) sanitised like every other message."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"formatter_class": _Formatter, **options})
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {printable(message)}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[_Parser]  # the subcommands of the top-level parser
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    """The top-level parser (--version, and the usage that usage errors print) with the parser of `command` alone:
+    building all seven commands' parsers cost ~4 ms of every start."""
     parser = _Parser(prog="snlint", description=DESCRIPTION, epilog=OTHER_COMMANDS)
     parser.add_argument("--version", action="version", version=f"snlint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if command in _PARSERS:
+        _PARSERS[command](commands)
+    return parser
 
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--config", metavar="FILE", help="configuration file (default: .snlint.yaml or "
-                         "[tool.snlint] in pyproject.toml, searched upward from the current directory)")
-        sub.add_argument("--isolated", action="store_true", help="ignore all configuration files")
-        sub.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                         help="skip matching files, also when named explicitly (repeatable; gitignore-style "
-                         "globs relative to the current directory)")
-        sub.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
-                         help="in a git repository, read only the files git tracks or does not ignore "
-                         "(default: yes; --no-respect-gitignore reads every file)")
-        sub.add_argument("--no-context", action="store_true",
-                         help="when files are given, do not read the rest of the repository to resolve references")
-        sub.add_argument("--no-cache", action="store_true",
-                         help="read and write no cache at all (~/.cache/snlint)")
-        sub.add_argument("--jobs", type=int, default=None, metavar="N",
-                         help="reader processes, at most one per core (default 0, auto: one, or one per core up "
-                         "to 4 with 2+ cores and 5,000+ files)")
-        sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-        sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                         help="color text output (default: auto; honours NO_COLOR and FORCE_COLOR)")
-        sub.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
+def _common(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--config", metavar="FILE", help="configuration file (default: .snlint.yaml or "
+                     "[tool.snlint] in pyproject.toml, searched upward from the current directory)")
+    sub.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    sub.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                     help="skip matching files, also when named explicitly (repeatable; gitignore-style "
+                     "globs relative to the current directory)")
+    sub.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                     help="in a git repository, read only the files git tracks or does not ignore "
+                     "(default: yes; --no-respect-gitignore reads every file)")
+    sub.add_argument("--no-context", action="store_true",
+                     help="when files are given, do not read the rest of the repository to resolve references")
+    sub.add_argument("--no-cache", action="store_true",
+                     help="read and write no cache at all (~/.cache/snlint)")
+    sub.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="reader processes, at most one per core (default 0, auto: one, or one per core up "
+                     "to 4 with 2+ cores and 5,000+ files)")
+    sub.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="color text output (default: auto; honours NO_COLOR and FORCE_COLOR)")
+    sub.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _lint_parser(commands: Commands) -> None:
     lint = commands.add_parser("lint", help="lint files and folders (the default command)", prog="snlint",
                                description=DESCRIPTION, epilog=OTHER_COMMANDS)
     lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .); - reads standard "
@@ -110,29 +146,39 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--fix", action="store_true", help="apply the safe fixes rules offer (see snlint rules), "
                       "then report the findings that remain")
     lint.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff; write nothing")
-    common(lint)
+    _common(lint)
 
+
+def _rules_parser(commands: Commands) -> None:
     rules = commands.add_parser("rules", help="list all rules (built-in and custom)")
     rules.add_argument("--format", "-f", choices=("text", "json"), default="text", help="(default: text)")
-    common(rules)
+    _common(rules)
 
+
+def _explain_parser(commands: Commands) -> None:
     explain = commands.add_parser("explain", help="print a rule's full description")
     explain.add_argument("rule", metavar="RULE")
-    common(explain)
+    _common(explain)
 
+
+def _inventory_parser(commands: Commands) -> None:
     inventory = commands.add_parser("inventory", help="show the Exchange Online wiring snlint extracted")
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text",
                            help="(default: text); markdown for a pull-request comment or job summary, mermaid "
                            "for a flowchart")
-    common(inventory)
+    _common(inventory)
 
+
+def _init_parser(commands: Commands) -> None:
     about = ("write a commented starter .snlint.yaml and print the pre-commit and GitHub Actions snippets "
              "(never overwrites)")
     init = commands.add_parser("init", help=about, description=about)
     init.add_argument("file", nargs="?", default=".snlint.yaml", metavar="FILE",
                       help="the configuration file to write (default: .snlint.yaml)")
 
+
+def _record_parser(commands: Commands) -> None:
     about = "write the Microsoft account that authorised an OAuth 2.0 credential where the credential is defined"
     record = commands.add_parser("record", help=about, description=about)
     record.add_argument("credential", metavar="CREDENTIAL", help="sys_id or name of the OAuth 2.0 credential")
@@ -141,12 +187,25 @@ def _parser() -> argparse.ArgumentParser:
     account.add_argument("--from-token", metavar="FILE", help="read the account (upn or preferred_username, oid, "
                          "tid) from an ID token in FILE ('-': standard input); the token is not stored")
     record.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    common(record)
+    _common(record)
 
-    server = ("run the language server (LSP over stdio) for editors; needs the 'server' extra "
-              "(pip install 'snlint[server]')")
-    commands.add_parser("server", help=server, description=server)
-    return parser
+
+def _server_parser(commands: Commands) -> None:
+    about = ("run the language server (LSP over stdio) for editors; needs the 'server' extra "
+             "(pip install 'snlint[server]')")
+    commands.add_parser("server", help=about, description=about)
+
+
+_PARSERS: dict[str, Callable[[Commands], None]] = {
+    "lint": _lint_parser,
+    "rules": _rules_parser,
+    "explain": _explain_parser,
+    "inventory": _inventory_parser,
+    "init": _init_parser,
+    "record": _record_parser,
+    "server": _server_parser,
+}
+COMMANDS = tuple(_PARSERS)
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -160,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a last resort: the reporters already escape what cannot be encoded
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    parser = _parser()
+    parser = _parser(arguments[0])
     options, extra = parser.parse_known_args(arguments)
     if extra and options.command == "record" and not any(item.startswith("-") for item in extra):
         options.paths += extra  # `record CREDENTIAL --as UPN PATH`: argparse leaves paths after an option over
@@ -182,8 +241,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _settings(options: argparse.Namespace) -> Settings:
     """The configuration's settings with the command line's options on top."""
-    from dataclasses import replace
-
     from linter.config import ConfigError, load_settings
 
     try:
@@ -191,21 +248,21 @@ def _settings(options: argparse.Namespace) -> Settings:
     except ConfigError as error:
         raise _UsageError(str(error)) from error
     if getattr(options, "select", None):
-        settings = replace(settings, select=_split(options.select))
+        settings = settings._replace(select=_split(options.select))
     if getattr(options, "ignore", None):
-        settings = replace(settings, ignore=settings.ignore + _split(options.ignore))
+        settings = settings._replace(ignore=settings.ignore + _split(options.ignore))
     if getattr(options, "fail_on", None):
-        settings = replace(settings, fail_on=Severity(options.fail_on))
+        settings = settings._replace(fail_on=Severity(options.fail_on))
     if getattr(options, "require_exports", False):
-        settings = replace(settings, require_exports=True)
+        settings = settings._replace(require_exports=True)
     if options.exclude:
-        settings = replace(settings, exclude_here=tuple(options.exclude))
+        settings = settings._replace(exclude_here=tuple(options.exclude))
     if options.jobs is not None:
-        settings = replace(settings, jobs=options.jobs)
+        settings = settings._replace(jobs=options.jobs)
     if options.no_cache:
-        settings = replace(settings, cache=False)
+        settings = settings._replace(cache=False)
     if options.respect_gitignore is not None:
-        settings = replace(settings, respect_gitignore=options.respect_gitignore)
+        settings = settings._replace(respect_gitignore=options.respect_gitignore)
     return settings
 
 
@@ -300,8 +357,6 @@ def _lint(options: argparse.Namespace, settings: Settings) -> int:
 
 
 def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import replace
-
     from linter.engine import run
     from linter.gitfiles import repository_root
     from linter.report import Report, Skipped, renderer
@@ -352,7 +407,7 @@ def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
         if stale and not options.quiet:
             say(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer match a finding "
                 "(refresh with --write-baseline)")
-    rules = {rule_id: replace(rule, severity=settings.severity.get(rule_id, rule.severity))
+    rules = {rule_id: rule._replace(severity=settings.severity.get(rule_id, rule.severity))
              for rule_id, rule in result.rules.items()}
     report = Report(
         findings=findings,
@@ -373,7 +428,7 @@ def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
             emit(statistics(report), target)
             continue
         color = name == "text" and use_color(options.color, None if target else sys.stdout)
-        emit(renderer(name)(replace(report, color=color)), target)
+        emit(renderer(name)(report._replace(color=color)), target)
     if options.verbose:
         for skipped in report.skipped:
             say(f"{skipped.path}: skipped: {skipped.reason}")

@@ -15,8 +15,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter import gitfiles
 
@@ -32,8 +31,7 @@ APP_FOLDERS = ("update", "author_elective_update")
 _SUFFIX_TUPLE = tuple(SUFFIXES)
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     path: str  # as reached from the arguments, with / separators
     kind: str  # XML or YAML
     explicit: bool  # named on the command line (not found by walking a folder)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter import checks, policy
 from linter.buffers import Buffer, memory_file
@@ -39,19 +39,18 @@ INTERNAL = "internal"  # the problem kind of snlint's own failures (rules/ binds
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)  # once: a failing getattr is slow
 
 
-@dataclass
-class Run:
+class Run(NamedTuple):
     """What a run found: the reported findings, the files read, and whether snlint itself failed."""
 
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0  # ServiceNow exports read (or files that could not be read)
-    internal_error: bool = False
-    bundle: Bundle | None = None
-    context: checks.Context | None = None
-    rules: dict[str, Rule] = field(default_factory=dict)
-    scope: list[str] | None = None  # the files linted when files were named (anything else read was context)
-    looked_at: int = 0  # input files considered (exports or not)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): inputs that are not exports
+    findings: list[Finding]
+    files: int  # ServiceNow exports read (or files that could not be read)
+    internal_error: bool
+    bundle: Bundle | None
+    context: checks.Context | None
+    rules: dict[str, Rule]
+    scope: list[str] | None  # the files linted when files were named (anything else read was context)
+    looked_at: int  # input files considered (exports or not)
+    skipped: list[tuple[str, str]]  # (path, reason): inputs that are not exports
     secret_fields: frozenset[str] = frozenset()  # every secret field name (of every rule, run or not)
 
 

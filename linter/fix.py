@@ -21,8 +21,8 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from itertools import pairwise
+from typing import NamedTuple
 
 from linter.model import Finding, Fix, Position, Record
 from linter.read.positions import line_starts
@@ -156,8 +156,7 @@ def yaml_replacement(raw: str, value: str, json_file: bool) -> str:
 
 
 # -- a file's fixes ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Edited:
+class Edited(NamedTuple):
     """A file with its fixes applied: the original and the new bytes, and the fixes made (in the order given)."""
 
     path: str
@@ -207,7 +206,7 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
         new = replacement_text(text, start, end, fix.value, path, payloads)
         pieces.append(text[at:start])
         length += start - at
-        done[number] = replace(fix, replacement=new)
+        done[number] = fix._replace(replacement=new)
         made.append((length, done[number]))
         pieces.append(new)
         length += len(new)
@@ -221,8 +220,7 @@ def edit(path: str, data: bytes, fixes: Sequence[Fix], verify: bool = True) -> E
     return Edited(path, data, after, tuple(done))
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """What the reader makes of a file's bytes: every field value (record and field -> ((line, column), text)),
     the records, and the problems it reports (SN00x findings)."""
 
@@ -299,7 +297,7 @@ def prepare(findings: Iterable[Finding], buffers: Mapping[str, bytes] | None = N
             # only the first few are tried: the work stays linear in the file whatever the number of findings)
             prepared = [_alone(path, data, fix) if number < MAX_ALONE else None for number, fix in enumerate(fixes)]
         for index, fix in zip(indexes, prepared, strict=True):
-            findings[index] = replace(findings[index], fix=fix)
+            findings[index] = findings[index]._replace(fix=fix)
     return findings
 
 

@@ -14,8 +14,7 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import subprocess
@@ -32,8 +31,7 @@ _LS_FILES = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
 _POSIX = hasattr(os, "killpg")
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     """The files git would have snlint read in `root`: tracked, plus untracked ones that git does not ignore."""
 
     root: str  # absolute
@@ -41,8 +39,7 @@ class Listing:
     folders: frozenset[str]  # every folder holding one of `files` (relative, `/`-separated; "" is the root)
 
 
-@dataclass(frozen=True)
-class GitFailure:
+class GitFailure(NamedTuple):
     root: str
     reason: str
 

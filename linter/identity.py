@@ -12,14 +12,12 @@ Identity's text is "an unrecognised token (N characters)", so no message or repo
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from enum import Enum
+from typing import NamedTuple
 
 UPN = "upn"
 DOWNLEVEL = "downlevel"  # DOMAIN\user
@@ -73,8 +71,7 @@ def token_words(length: int) -> str:
     return f"an unrecognised token ({length} characters)"
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """One side of a comparison: the recorded text, its shape and normalised parts."""
 
     text: str  # as recorded, trimmed (never a secret: user names and UPNs only)
@@ -120,10 +117,12 @@ def jwt_claims(text: str) -> dict[str, object] | None:
     match = _JWT.fullmatch(text.strip())
     if match is None:
         return None
+    import base64  # only here: with struct and binascii ~0.5 ms of start-up, for tokens only
+
     body = match.group(1)
     try:
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (binascii.Error, ValueError, RecursionError):  # not JSON, too deep, a number too long: not a token
+    except (ValueError, RecursionError):  # not base64 (binascii.Error), not JSON, too deep, too long a number: no token
         return None
     return claims if isinstance(claims, dict) else None
 
@@ -149,7 +148,7 @@ def from_recorded(text: str) -> Identity:
     claims = jwt_claims(text)
     if claims is not None:
         identity = from_claims(claims)
-        return replace(identity, from_token=True) if identity is not None else Identity("", EMPTY, from_token=True)
+        return identity._replace(from_token=True) if identity is not None else Identity("", EMPTY, from_token=True)
     return _recorded_user(text)
 
 

@@ -1,12 +1,11 @@
 """The data every stage shares: positions, field values, records, findings with their fixes, and rules (small
-immutable objects)."""
+immutable objects: NamedTuples, not dataclasses, which cost start-up: tests/test_startup.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 DOCS_URL = "https://github.com/snlint/snlint/blob/main/docs/rules.md#{anchor}"
 
@@ -21,8 +20,7 @@ class Severity(str, Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Position:
+class Position(NamedTuple):
     """A place in an input file: 1-based line and column (characters, a BOM not counted)."""
 
     path: str
@@ -55,8 +53,7 @@ class SecretForm(str, Enum):
     OPAQUE = "opaque"  # not readable text and not in an envelope (a damaged or forged envelope, binary junk)
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(NamedTuple):
     """One field value and where its text starts in the original file.
 
     For a secret field `text` is always empty and `secret` says what the value was: readers' results are
@@ -68,17 +65,27 @@ class Value:
     secret: SecretForm = SecretForm.NONE
 
 
-@dataclass(slots=True)
 class Record:
-    """A ServiceNow record as read from any container: table, sys_id and fields with positions."""
+    """A ServiceNow record as read from any container: table, sys_id and fields with positions.
 
-    table: str
-    sys_id: str
-    fields: dict[str, Value]
-    position: Position  # where the record starts (its element or mapping)
-    deleted: bool = False  # the update's `action` is DELETE
-    updated_on: str = ""  # sys_updated_on, to order several updates of one record
-    order: int = 0  # file order, the tie-breaker
+    Mutable (the bundle numbers records in input order: `order`), so a plain class with slots."""
+
+    __slots__ = ("deleted", "fields", "order", "position", "sys_id", "table", "updated_on")
+
+    def __init__(self, table: str, sys_id: str, fields: dict[str, Value], position: Position, deleted: bool = False,
+                 updated_on: str = "", order: int = 0) -> None:
+        self.table = table
+        self.sys_id = sys_id
+        self.fields = fields
+        self.position = position  # where the record starts (its element or mapping)
+        self.deleted = deleted  # the update's `action` is DELETE
+        self.updated_on = updated_on  # sys_updated_on, to order several updates of one record
+        self.order = order  # file order, the tie-breaker
+
+    def __eq__(self, other: object) -> bool:  # the readers' results are compared in tests (C and pure-Python YAML)
+        if not isinstance(other, Record):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
     @property
     def path(self) -> str:
@@ -103,14 +110,12 @@ class Record:
         return f"'{name}' ({self.sys_id})" if name else f"({self.sys_id})"
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(NamedTuple):
     position: Position
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     """What a finding's value should become: `value` over the span `position` (end exclusive).
 
     `replacement` is the text written over the span, escaped for its container; `prepare` fills it in (None until
@@ -122,8 +127,7 @@ class Fix:
     replacement: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem: a rule, where it is, what to do. Never carries a secret value."""
 
     rule: str
@@ -132,7 +136,7 @@ class Finding:
     position: Position
     related: tuple[Related, ...] = ()
     key: str = ""  # line-independent identity (record sys_ids and fields), for fingerprints and baselines
-    record_ids: tuple[str, ...] = field(default=())  # sys_ids / names the finding is about, for suppressions
+    record_ids: tuple[str, ...] = ()  # sys_ids / names the finding is about, for suppressions
     sensitive: bool = False  # the position is a secret value: never show its source line
     fix: Fix | None = None  # a safe edit that resolves it (linter/fix.py), when the rule has one
 
@@ -140,8 +144,7 @@ class Finding:
         return (self.position.path, self.position.line, self.position.column, self.rule, self.message)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     name: str
     severity: Severity

@@ -16,8 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from linter.fix import (
     FixRefused,
@@ -46,8 +45,7 @@ class RecordError(Exception):
     """The account cannot be recorded: the message says why (a usage error)."""
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     """What to record: the account's claims in the order written (`upn` or `preferred_username` first)."""
 
     claims: tuple[tuple[str, str], ...]
@@ -91,12 +89,14 @@ def find_credential(bundle: Bundle, wanted: str) -> Record:
 
 
 # -- the edit ----------------------------------------------------------------------------------------------------
-@dataclass
 class _Text:
     """A file's decoded text (BOM kept apart) and its line starts."""
 
-    bom: bool
-    text: str
+    __slots__ = ("bom", "text")
+
+    def __init__(self, bom: bool, text: str) -> None:
+        self.bom = bom
+        self.text = text
 
     @classmethod
     def of(cls, data: bytes) -> _Text:

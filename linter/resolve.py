@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from linter.model import Record, Value
 
 
-@dataclass
 class Bundle:
-    """Live records by sys_id (deleted ones removed) and every definition seen, for load-order checks."""
+    """Live records by sys_id (deleted ones removed) and every definition seen, for load-order checks (`resolve`
+    fills it in)."""
 
-    records: dict[str, Record] = field(default_factory=dict)
-    definitions: dict[str, list[Record]] = field(default_factory=dict)
-    deleted: dict[str, Record] = field(default_factory=dict)
-    _by_table: dict[str, list[Record]] = field(default_factory=dict)
+    __slots__ = ("_by_table", "definitions", "deleted", "records")
+
+    def __init__(self) -> None:
+        self.records: dict[str, Record] = {}
+        self.definitions: dict[str, list[Record]] = {}
+        self.deleted: dict[str, Record] = {}
+        self._by_table: dict[str, list[Record]] = {}
 
     def get(self, sys_id: str) -> Record | None:
         return self.records.get(sys_id)

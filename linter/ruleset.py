@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -164,7 +163,7 @@ def bind(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> list[Finding
             continue
         rule = bound_rule(rules, item.rule)
         if rule is not None:
-            bound.append(replace(item, rule=rule.id, severity=rule.severity, key=f"{rule.id}:{item.key}"))
+            bound.append(item._replace(rule=rule.id, severity=rule.severity, key=f"{rule.id}:{item.key}"))
     return bound
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linter.model import Position, Severity
 from linter.read.base import MAX_BYTES, MAX_DEPTH
@@ -12,20 +13,18 @@ if TYPE_CHECKING:
     from linter.discover import PathFilter
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     rule: str  # a rule id or prefix
     record: str  # a sys_id or record name
     reason: str
     source: Position | None = None  # the entry in the configuration file, where SN004 reports it unused
 
 
-@dataclass
-class Settings:
+class Settings(NamedTuple):
     select: tuple[str, ...] = ()  # rule ids or prefixes; empty: all
     ignore: tuple[str, ...] = ()
-    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # glob (relative to root) -> rules
-    severity: dict[str, Severity] = field(default_factory=dict)  # rule id -> severity override
+    per_path_ignores: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # glob (relative to root) -> rules
+    severity: Mapping[str, Severity] = MappingProxyType({})  # rule id -> severity override
     fail_on: Severity = Severity.ERROR
     require_exports: bool = False  # a run that reads no ServiceNow export fails (exit 1)
     exclude: tuple[str, ...] = ()  # gitignore globs relative to `root`, also for files given explicitly
@@ -62,7 +61,8 @@ class Settings:
 
     def to_data(self) -> dict[str, Any]:
         """The settings as JSON data (the configuration cache), read back by `from_data`."""
-        data: dict[str, Any] = {item.name: getattr(self, item.name) for item in fields(self)}
+        data: dict[str, Any] = self._asdict()
+        data["per_path_ignores"] = dict(self.per_path_ignores)
         data["severity"] = {rule: level.value for rule, level in self.severity.items()}
         data["fail_on"] = self.fail_on.value
         data["suppress"] = [
@@ -73,18 +73,18 @@ class Settings:
     @classmethod
     def from_data(cls, data: object) -> Settings:
         """Settings from `to_data`'s JSON; ValueError (or TypeError, KeyError) when anything is not as written."""
-        if not isinstance(data, dict) or set(data) != {item.name for item in fields(cls)}:
+        if not isinstance(data, dict) or set(data) != set(cls._fields):
             raise ValueError("not snlint settings")
         values: dict[str, Any] = {}
         defaults = cls()
-        for item in fields(cls):
-            value, default = data[item.name], getattr(defaults, item.name)
+        for name in cls._fields:
+            value, default = data[name], getattr(defaults, name)
             if type(default) in (bool, int, str):  # (not Severity, a str of its own kind: below)
                 if type(value) is not type(default):
-                    raise ValueError(item.name)
-                values[item.name] = value
-            elif isinstance(default, tuple) and item.name not in ("equivalent_domains", "suppress"):
-                values[item.name] = _strings(value)
+                    raise ValueError(name)
+                values[name] = value
+            elif isinstance(default, tuple) and name not in ("equivalent_domains", "suppress"):
+                values[name] = _strings(value)
         values["equivalent_domains"] = tuple(_strings(group) for group in _list(data["equivalent_domains"]))
         values["per_path_ignores"] = {_string(glob): _strings(rules) for glob, rules in _dict(data["per_path_ignores"])}
         values["severity"] = {_string(rule): Severity(level) for rule, level in _dict(data["severity"])}

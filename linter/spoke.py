@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Container, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from linter.identity import (
     ACCOUNT_CLAIMS,
@@ -34,8 +34,7 @@ from linter.model import Record, Value
 from linter.resolve import Bundle, first_field, reference_ids
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """Table and field names of the spoke (rules/exchange-online.profile.yaml), plus configured overrides."""
 
     alias_table: str
@@ -58,7 +57,7 @@ class Profile:
     grant_field: str
     client_grants: tuple[str, ...]
     oauth_fields: tuple[str, ...]
-    equivalent_domains: Mapping[str, str] = field(default_factory=dict)
+    equivalent_domains: Mapping[str, str] = MappingProxyType({})
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], **overrides: Any) -> Profile:
@@ -95,8 +94,7 @@ class Profile:
         )
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
     """The OAuth-authorised account as recorded on an OAuth 2.0 credential, and where."""
 
     identity: Identity
@@ -104,8 +102,7 @@ class Recorded:
     field: str
 
 
-@dataclass(frozen=True)
-class Dangling:
+class Dangling(NamedTuple):
     """A reference whose target is not in the inputs, or is deleted by an update in the inputs."""
 
     record: Record
@@ -141,8 +138,7 @@ SHOWN = 3  # a group of pairs names this many OAuth credentials (and counts the 
 PARENT, MAIN = "parent", "main"
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     """One Mailbox credential of an alias against one OAuth credential (or none)."""
 
     alias: Record
@@ -157,8 +153,7 @@ class Pair:
         return self.user or self.mailbox.where
 
 
-@dataclass(frozen=True)
-class Pairs:
+class Pairs(NamedTuple):
     """The pairs of one Mailbox credential that share a cause: the first SHOWN of them, and how many there are."""
 
     cause: str
@@ -188,31 +183,26 @@ OAUTH, MAILBOX, OTHER = "oauth", "mailbox", "other"
 BY_CREDENTIAL_ALIAS, BY_CONNECTION, BY_CONNECTION_ALIAS = "credential alias", "connection", "connection alias"
 
 
-@dataclass(frozen=True)
-class Bindings:
-    """What is bound to one alias: its connections and credentials, decided from the alias's records alone."""
-
-    is_mailbox_alias: bool = False  # its id or name marks it as the Mailbox (MID) alias
-    connections: tuple[Record, ...] = ()
-    credentials: tuple[Record, ...] = ()  # every credential bound to it, inactive ones included
-    kinds: Mapping[str, str] = field(default_factory=dict)  # credential sys_id -> OAUTH, MAILBOX or OTHER
-    grants: Mapping[str, str] = field(default_factory=dict)  # OAuth credential sys_id -> grant type ('' unknown)
-    recorded: Mapping[str, Recorded | None] = field(default_factory=dict)  # OAuth credential sys_id -> its account
-    oauth: tuple[Record, ...] = ()  # active user-grant (or unknown-grant) OAuth credentials
-    client_only: tuple[Record, ...] = ()  # active client-credentials OAuth credentials
-    mailbox: tuple[Record, ...] = ()  # active Mailbox credentials
-    inactive: tuple[Record, ...] = ()  # inactive connections and credentials (CRD003)
-    dangling: tuple[Dangling, ...] = ()
-    deleted: tuple[tuple[Record, str], ...] = ()  # credentials and connections bound to it that the inputs delete,
-    # and how they were bound (BY_CREDENTIAL_ALIAS, BY_CONNECTION or BY_CONNECTION_ALIAS)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Wiring(Bindings):
-    """Everything resolved for one Exchange Online alias: its bindings, and the verdicts on its Mailbox credentials."""
+class Wiring(NamedTuple):
+    """Everything resolved for one Exchange Online alias: its parent and what is bound to it (its connections and
+    credentials, decided from the alias's records alone: `_Resolver.bind`), then the verdicts on its Mailbox
+    credentials (`resolve_spoke`)."""
 
     alias: Record
     parent: Record | None
+    is_mailbox_alias: bool  # its id or name marks it as the Mailbox (MID) alias
+    connections: tuple[Record, ...]
+    credentials: tuple[Record, ...]  # every credential bound to it, inactive ones included
+    kinds: Mapping[str, str]  # credential sys_id -> OAUTH, MAILBOX or OTHER
+    grants: Mapping[str, str]  # OAuth credential sys_id -> grant type ('' unknown)
+    recorded: Mapping[str, Recorded | None]  # OAuth credential sys_id -> its account
+    oauth: tuple[Record, ...]  # active user-grant (or unknown-grant) OAuth credentials
+    client_only: tuple[Record, ...]  # active client-credentials OAuth credentials
+    mailbox: tuple[Record, ...]  # active Mailbox credentials
+    inactive: tuple[Record, ...]  # inactive connections and credentials (CRD003)
+    dangling: tuple[Dangling, ...]
+    deleted: tuple[tuple[Record, str], ...]  # credentials and connections bound to it that the inputs delete,
+    # and how they were bound (BY_CREDENTIAL_ALIAS, BY_CONNECTION or BY_CONNECTION_ALIAS)
     verdicts: tuple[Pairs, ...] = ()  # per Mailbox credential, its pairs grouped by cause
     client_credentials: tuple[Record, ...] = ()  # the client-credentials OAuth credentials that left it without a
     # user (its own, or those of the parent or main alias it falls back to): EXO005
@@ -236,8 +226,7 @@ def _is_inactive(record: Record) -> bool:
     return record.text("active").strip().lower() == "false"
 
 
-@dataclass(frozen=True)
-class Spoke:
+class Spoke(NamedTuple):
     """The spoke's wiring, resolved from a bundle once per run (resolve_spoke)."""
 
     bundle: Bundle
@@ -253,7 +242,7 @@ class _Resolver:
         self.profile = profile
         self._credentials_by_alias = self._index_credentials(bundle.table(*profile.credential_tables))
         self._connections_by_alias = self._index_connections(bundle.table(*profile.connection_tables))
-        # the same bindings among the records the inputs delete (Bindings.deleted)
+        # the same bindings among the records the inputs delete (Wiring.deleted)
         deleted = bundle.deleted.values()
         self._deleted_credentials_by_alias = self._index_credentials(
             record for record in deleted if record.table in profile.credential_tables
@@ -308,8 +297,8 @@ class _Resolver:
     def _missing(self, record: Record, name: str, value: Value, target: str) -> Dangling:
         return Dangling(record, name, value, target, target in self.bundle.deleted)
 
-    def bind(self, alias: Record) -> tuple[Record | None, Bindings]:
-        """The alias's parent and what is bound to it, in one pass."""
+    def bind(self, alias: Record) -> Wiring:
+        """The alias's parent and what is bound to it, in one pass (no verdicts yet)."""
         profile, bundle = self.profile, self.bundle
         mailbox_alias = self.is_mailbox_alias(alias)
         dangling: list[Dangling] = []
@@ -366,8 +355,8 @@ class _Resolver:
                 (client_only if grants[credential.sys_id] in profile.client_grants else oauth).append(credential)
             elif kind == MAILBOX:
                 mailbox.append(credential)
-        return parent, Bindings(
-            mailbox_alias,
+        return Wiring(
+            alias, parent, mailbox_alias,
             tuple(connections), tuple(credentials.values()), kinds, grants, recorded, tuple(oauth),
             tuple(client_only), tuple(mailbox), tuple(inactive), tuple(dangling), tuple(bound_deleted.values()),
         )
@@ -417,36 +406,35 @@ def resolve_spoke(bundle: Bundle, profile: Profile) -> Spoke:
     """Every Exchange Online alias's wiring: bindings first (one pass per alias), then its grouped verdicts."""
     resolver = _Resolver(bundle, profile)
     aliases = resolver.aliases()
-    bound = {alias.sys_id: (alias, *resolver.bind(alias)) for alias in aliases}  # by sys_id: (alias, parent, ...)
+    bound = {alias.sys_id: resolver.bind(alias) for alias in aliases}
     main = next((alias for alias in aliases if alias.text("id") == profile.main_alias), None)
     wirings = []
     seen: set[tuple[str, str]] = set()  # (Mailbox credential, alias whose OAuth credentials it was compared with)
     comparers: dict[str, _Comparer] = {}  # by that alias: many children may fall back to one parent or main alias
-    for alias, parent, bindings in bound.values():
-        link, link_id, via = _oauth_for(alias, parent, bound, main)  # via: None for the alias itself
+    for wiring in bound.values():
+        alias = wiring.alias
+        link, link_id, via = _oauth_for(alias, wiring.parent, bound, main)  # via: None for the alias itself
         verdicts: list[Pairs] = []
         client_credentials: tuple[Record, ...] = ()
-        if bindings.mailbox:
+        if wiring.mailbox:
             if link is not None and not link.oauth:
                 client_credentials = link.client_only
             if not client_credentials:
                 comparer = comparers.get(link_id) or comparers.setdefault(
                     link_id, _Comparer(link.oauth if link else (), link.recorded if link else {}, profile)
                 )
-                for mailbox in bindings.mailbox:
+                for mailbox in wiring.mailbox:
                     if (mailbox.sys_id, link_id) in seen:
                         continue
                     seen.add((mailbox.sys_id, link_id))
-                    verdicts.extend(comparer.verdicts(alias, mailbox, via, bindings.dangling))
-        wirings.append(Wiring(alias=alias, parent=parent, verdicts=tuple(verdicts),
-                              client_credentials=client_credentials, **vars(bindings)))
+                    verdicts.extend(comparer.verdicts(alias, mailbox, via, wiring.dangling))
+        wirings.append(wiring._replace(verdicts=tuple(verdicts), client_credentials=client_credentials))
     return Spoke(bundle, profile, tuple(wirings))
 
 
 def _oauth_for(
-    alias: Record, parent: Record | None, bound: Mapping[str, tuple[Record, Record | None, Bindings]],
-    main: Record | None,
-) -> tuple[Bindings | None, str, tuple[str, Record] | None]:
+    alias: Record, parent: Record | None, bound: Mapping[str, Wiring], main: Record | None,
+) -> tuple[Wiring | None, str, tuple[str, Record] | None]:
     """Whose OAuth credentials an alias uses: its own, else its parent's, else the main alias's (section 4.3).
 
     The first alias of that chain with any OAuth 2.0 credential decides (with its sys_id, and its role: None for the
@@ -460,7 +448,7 @@ def _oauth_for(
     if main is not None and main.sys_id not in (alias.sys_id, parent.sys_id if parent is not None else ""):
         chain.append((main, (MAIN, main)))
     for record, via in chain:
-        link = bound[record.sys_id][2]
+        link = bound[record.sys_id]
         if link.oauth or link.client_only:
             return link, record.sys_id, via
     return None, "", None

@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -497,7 +496,7 @@ def test_the_documented_yaml_and_toml_examples_are_valid_and_equal(
     assert [entry.source for entry in from_yaml.suppress] == [Position(".snlint.yaml", 22, 1)]
     assert [entry.source for entry in from_toml.suppress] == [Position("pyproject.toml", 26, 1)]
     comparable = {"config_path": "", "suppress": ()}
-    assert replace(from_yaml, **comparable) == replace(from_toml, **comparable)
+    assert from_yaml._replace(**comparable) == from_toml._replace(**comparable)
 
 
 def test_the_documented_custom_rule_is_a_valid_rule_file(tmp_path: Path) -> None:

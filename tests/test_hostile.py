@@ -707,14 +707,13 @@ def test_reader_crash_is_an_internal_error_finding(tmp_path: Path) -> None:
 
 BROKEN_CHECK = """
 import sys
-import dataclasses
 import linter.checks as checks
 real = checks.registry
 def registry():
     kinds = dict(real())
     def broken(rule, context):
         raise ZeroDivisionError("check bug")
-    kinds["field"] = dataclasses.replace(kinds["field"], check=broken)
+    kinds["field"] = kinds["field"]._replace(check=broken)
     return kinds
 checks.registry = registry
 from linter.cli import main

@@ -3,7 +3,6 @@ never an overwritten file."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -20,7 +19,7 @@ def test_init_writes_a_starter_that_loads_with_every_default(tmp_path: Path) -> 
     config = tmp_path / ".snlint.yaml"
     text = config.read_text(encoding="utf-8")
     loaded = load_settings(str(config))
-    differing = {f.name for f in dataclasses.fields(Settings) if getattr(loaded, f.name) != getattr(Settings(), f.name)}
+    differing = {name for name in Settings._fields if getattr(loaded, name) != getattr(Settings(), name)}
     assert differing == {"config_path", "root"}  # every key at its default (root: the file's folder)
     schema = json.loads((ROOT / "linter" / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
     document = YAML(typ="safe").load(text)

@@ -4,7 +4,6 @@ and links in names) never empties an output nor reaches a reader unescaped."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -168,7 +167,7 @@ def test_an_internal_error_is_a_sarif_notification_and_execution_unsuccessful(
     def broken(*_: object) -> list[Finding]:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(checks, "registry", lambda: {**kinds, kind: dataclasses.replace(kinds[kind], check=broken)})
+    monkeypatch.setattr(checks, "registry", lambda: {**kinds, kind: kinds[kind]._replace(check=broken)})
     monkeypatch.chdir(ROOT)
     code, out, _ = run_cli(capsys, "--isolated", "-f", "sarif", "examples/")
     assert code == 2

@@ -10,7 +10,6 @@ import re
 import sys
 import types
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -88,11 +87,11 @@ def test_a_custom_rule_cannot_bind_a_bound_problem_kind(tmp_path: Path) -> None:
 def test_bind_gives_the_binding_rule_its_id_severity_and_key() -> None:
     rules = builtin_rules()
     problem = Finding("unparseable", Severity.ERROR, "m", Position("a.xml", 3, 4), key="a.xml")
-    quiet = {**rules, "SN001": replace(rules["SN001"], severity=Severity.INFO)}
+    quiet = {**rules, "SN001": rules["SN001"]._replace(severity=Severity.INFO)}
     [bound] = bind([problem], quiet)
     assert (bound.rule, bound.severity, bound.key) == ("SN001", Severity.INFO, "SN001:a.xml")
     checked = Finding("EXO001", Severity.ERROR, "m", Position("a.xml", 3, 4), key="EXO001:x")
-    assert bind([checked, replace(problem, rule="no-such-kind")], rules) == [checked]
+    assert bind([checked, problem._replace(rule="no-such-kind")], rules) == [checked]
     assert bound_rule(rules, "missing-reason") is rules["SN005"]
 
 
@@ -107,7 +106,7 @@ def test_a_configured_severity_reaches_sn001(tmp_path: Path) -> None:
 def severities_of(monkeypatch: pytest.MonkeyPatch, folder: Path, **changed: Severity) -> dict[str, str]:
     """A run whose built-in rule files give `changed` rules other severities."""
     rules = builtin_rules()
-    patched = {rule_id: replace(rule, severity=changed.get(rule_id, rule.severity)) for rule_id, rule in rules.items()}
+    patched = {rule_id: rule._replace(severity=changed.get(rule_id, rule.severity)) for rule_id, rule in rules.items()}
     monkeypatch.setattr("linter.engine.builtin_rules", lambda: patched)
     return {item.rule: item.severity.value for item in run([str(folder)], Settings(), use_context=False).findings}
 
@@ -131,8 +130,8 @@ def test_an_internal_error_keeps_its_rule_when_not_selected(monkeypatch: pytest.
         raise ZeroDivisionError("check bug")
 
     kinds = registry()
-    monkeypatch.setattr(checks, "registry", lambda: {**kinds, "same_identity": replace(kinds["same_identity"],
-                                                                                         check=broken)})
+    patched = {**kinds, "same_identity": kinds["same_identity"]._replace(check=broken)}
+    monkeypatch.setattr(checks, "registry", lambda: patched)
     result = run([str(FIXTURES / "exo001_entity_escaped")], Settings(select=("EXO001",)), use_context=False)
     assert [(item.rule, item.severity) for item in result.findings] == [("SN000", Severity.ERROR)]
     assert result.internal_error

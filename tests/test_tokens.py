@@ -5,7 +5,6 @@ format. An internal error in one check leaves every other rule's findings in the
 from __future__ import annotations
 
 import base64
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -136,7 +135,7 @@ def test_an_internal_error_in_one_check_keeps_every_other_finding(monkeypatch: p
     def broken(*_: object) -> None:
         raise RuntimeError("a bug in one check kind")
 
-    broken_kind = dataclasses.replace(kinds["inactive_binding"], check=broken)
+    broken_kind = kinds["inactive_binding"]._replace(check=broken)
     monkeypatch.setattr(checks, "registry", lambda: {**kinds, "inactive_binding": broken_kind})
     result = run(["examples"], Settings())
     assert result.internal_error

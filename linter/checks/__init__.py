@@ -8,23 +8,25 @@ docs/check-kinds.md). A check sees records and values, never files or containers
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from linter.model import Finding, Record, Rule, Severity, Value
 from linter.resolve import Bundle
 from linter.spoke import Profile, Spoke, resolve_spoke
 
 
-@dataclass
 class Context:
     """What every check may read: the bundle, the spoke's resolved wiring (built once, on demand), and the
     configured `secret-fields` (secret checks add them to the fields their rules name)."""
 
-    bundle: Bundle
-    profile: Profile
-    secret_fields: tuple[str, ...] = ()
-    _spoke: Spoke | None = field(default=None, repr=False)
+    __slots__ = ("_spoke", "bundle", "profile", "secret_fields")
+
+    def __init__(self, bundle: Bundle, profile: Profile, secret_fields: tuple[str, ...] = ()) -> None:
+        self.bundle = bundle
+        self.profile = profile
+        self.secret_fields = secret_fields
+        self._spoke: Spoke | None = None
 
     @property
     def spoke(self) -> Spoke:
@@ -46,8 +48,7 @@ def named_tables(check: Parameters) -> Iterable[str]:
     return (*check.get("tables", ()), *check.get("other-tables", ()))
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """One check kind: what a rule file writes as `check: {kind: <name>, ...}`.
 
     `parameters` are the JSON Schema properties of the rule's `check` mapping besides `kind` (`required` and any
@@ -56,11 +57,11 @@ class Kind:
 
     name: str
     check: Check
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = MappingProxyType({})
     required: tuple[str, ...] = ()
     tables: Callable[[Parameters], Iterable[str]] = no_tables
     secret_fields: Callable[[Parameters], Iterable[str]] = no_tables
-    schema: Mapping[str, Any] = field(default_factory=dict)
+    schema: Mapping[str, Any] = MappingProxyType({})
 
     def schema_branch(self) -> dict[str, Any]:
         """This kind's branch of rule.schema.json's `check` oneOf."""

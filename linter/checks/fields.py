@@ -42,11 +42,9 @@ def field_check(rule: Rule, context: Context) -> Iterator[Finding]:
         )
         found = finding(rule, message, at, [record], key=f"{rule.id}:{record.sys_id}:{name}")
         if rule.fix == "trim" and value is not None and value.text.strip() != value.text:
-            from dataclasses import replace
-
             from linter.model import Fix
 
-            found = replace(found, fix=Fix(value.position, value.text.strip(), f"trim the {name}"))
+            found = found._replace(fix=Fix(value.position, value.text.strip(), f"trim the {name}"))
         yield found
 
 

@@ -8,7 +8,7 @@ Only names, user names and recorded accounts are copied into rows: passwords, cl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.identity import ACCOUNT_CLAIMS
 from linter.model import Finding, Position
@@ -31,8 +31,7 @@ RESOLVED, DELETED, MISSING = "resolved", "deleted", "missing"
 
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """A reference to another record: its sys_id, a name for people, and whether the inputs hold it."""
 
     sys_id: str
@@ -40,8 +39,7 @@ class Ref:
     state: str  # RESOLVED, DELETED (the inputs delete it) or MISSING (not in the inputs)
 
 
-@dataclass(frozen=True)
-class AliasRow:
+class AliasRow(NamedTuple):
     sys_id: str
     id: str
     name: str
@@ -50,8 +48,7 @@ class AliasRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class ConnectionRow:
+class ConnectionRow(NamedTuple):
     sys_id: str
     table: str
     name: str
@@ -60,8 +57,7 @@ class ConnectionRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """A user name or recorded account and where its text is (`field` says where it was recorded)."""
 
     text: str
@@ -71,8 +67,7 @@ class Located:
     from_token: bool = False  # read from an ID token (with no text: a token none of whose claims names an account)
 
 
-@dataclass(frozen=True)
-class OAuthRow:
+class OAuthRow(NamedTuple):
     sys_id: str
     table: str
     name: str
@@ -84,8 +79,7 @@ class OAuthRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class MailboxRow:
+class MailboxRow(NamedTuple):
     sys_id: str
     table: str
     name: str
@@ -94,8 +88,7 @@ class MailboxRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class CredentialRow:
+class CredentialRow(NamedTuple):
     """A credential bound to the alias that is neither OAuth 2.0 nor a Mailbox credential."""
 
     sys_id: str
@@ -105,8 +98,7 @@ class CredentialRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class DeletedRow:
+class DeletedRow(NamedTuple):
     """A credential or connection bound to the alias that the inputs delete (an update with action DELETE)."""
 
     sys_id: str
@@ -116,8 +108,7 @@ class DeletedRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class UnresolvedRow:
+class UnresolvedRow(NamedTuple):
     """A reference the resolution needed whose target is not among the live records (CRD001)."""
 
     sys_id: str
@@ -129,8 +120,7 @@ class UnresolvedRow:
     position: Position
 
 
-@dataclass(frozen=True)
-class VerdictRow:
+class VerdictRow(NamedTuple):
     """The verdict on one Mailbox credential: against one OAuth credential, or why there is none to compare."""
 
     key: str  # one of VERDICT_KEYS
@@ -151,20 +141,23 @@ class VerdictRow:
         return VERDICT_WORDS[self.key]
 
 
-@dataclass
 class AliasInventory:
-    alias: AliasRow
-    connections: list[ConnectionRow] = field(default_factory=list)
-    oauth: list[OAuthRow] = field(default_factory=list)
-    mailbox: list[MailboxRow] = field(default_factory=list)
-    other: list[CredentialRow] = field(default_factory=list)
-    deleted: list[DeletedRow] = field(default_factory=list)
-    unresolved: list[UnresolvedRow] = field(default_factory=list)
-    verdicts: list[VerdictRow] = field(default_factory=list)
+    """One alias and its rows (the inventory's builder fills them in)."""
+
+    __slots__ = ("alias", "connections", "deleted", "mailbox", "oauth", "other", "unresolved", "verdicts")
+
+    def __init__(self, alias: AliasRow) -> None:
+        self.alias = alias
+        self.connections: list[ConnectionRow] = []
+        self.oauth: list[OAuthRow] = []
+        self.mailbox: list[MailboxRow] = []
+        self.other: list[CredentialRow] = []
+        self.deleted: list[DeletedRow] = []
+        self.unresolved: list[UnresolvedRow] = []
+        self.verdicts: list[VerdictRow] = []
 
 
-@dataclass
-class Inventory:
+class Inventory(NamedTuple):
     aliases: list[AliasInventory]
     files: int
     problems: list[Finding]  # inputs that could not be read (their aliases are missing)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.model import Finding, Position, Record, Severity
 from linter.read.positions import line_column
@@ -13,8 +13,7 @@ MAX_BYTES = 1024 * MIB  # the default limits of a run (configuration: max-file-s
 MAX_DEPTH = 500
 
 
-@dataclass(frozen=True)
-class ReadOptions:
+class ReadOptions(NamedTuple):
     """What to keep and the limits that protect the run."""
 
     tables: frozenset[str]  # tables some rule reads; records of other tables are not kept (payloads not parsed)
@@ -25,8 +24,7 @@ class ReadOptions:
     table_root: str = "."  # the folder table_globs are relative to (the configuration's)
 
 
-@dataclass(frozen=True)
-class InlineIgnore:
+class InlineIgnore(NamedTuple):
     """An inline suppression: `# snlint: ignore[RULE,...] reason` in YAML, `<!-- snlint: ignore[RULE,...] reason -->`
     in XML. It suppresses those rules from its own line to `last_line`: by default its line and the line below; an
     XML comment standing before a `<sys_update_xml>` covers that whole update."""
@@ -55,13 +53,23 @@ def inline_ignore(text: str, position: Position) -> InlineIgnore | None:
     return InlineIgnore(rules, position, reason) if rules else None
 
 
-@dataclass
 class ReadResult:
-    records: list[Record] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    is_export: bool = True  # False: the file is not a ServiceNow export (skipped without a finding)
-    reason: str = ""  # why it is not an export (shown by --verbose)
-    ignores: list[InlineIgnore] = field(default_factory=list)
+    """What a reader made of one file (the readers fill it in as they go)."""
+
+    __slots__ = ("findings", "ignores", "is_export", "reason", "records")
+
+    def __init__(self, records: list[Record] | None = None, findings: list[Finding] | None = None,
+                 is_export: bool = True, reason: str = "", ignores: list[InlineIgnore] | None = None) -> None:
+        self.records: list[Record] = [] if records is None else records
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.is_export = is_export  # False: the file is not a ServiceNow export (skipped without a finding)
+        self.reason = reason  # why it is not an export (shown by --verbose)
+        self.ignores: list[InlineIgnore] = [] if ignores is None else ignores
+
+    def __eq__(self, other: object) -> bool:  # the C and pure-Python YAML parsers' results are compared in tests
+        if not isinstance(other, ReadResult):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
 
 class InputProblem(Exception):

@@ -17,7 +17,6 @@ import functools
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from pyexpat import ErrorString, ExpatError, ParserCreate
 from typing import Any
 
@@ -269,7 +268,7 @@ class _Document:
             if update is not None:
                 if update.ignores:
                     last = parser.CurrentLineNumber
-                    self.ignores.extend(replace(ignore, last_line=max(last, ignore.position.line + 1))
+                    self.ignores.extend(ignore._replace(last_line=max(last, ignore.position.line + 1))
                                         for ignore in update.ignores)
                 if update.payload is not None:
                     self.on_update(update)

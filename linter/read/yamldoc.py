@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 Path = tuple[object, ...]
@@ -64,7 +63,6 @@ def _content_start(text: str, node: Any) -> tuple[int, int]:
     return line + 1, index - start + 1
 
 
-@dataclass
 class Detail:
     """Opt-in extras of `load_yaml_document` (pass one to have it filled) for readers that need more than starts.
 
@@ -73,10 +71,13 @@ class Detail:
     included, to tell a `#` inside a value from a comment.
     """
 
-    ends: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    plain: dict[Path, str] = field(default_factory=dict)
-    scalars: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
-    _starts: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    __slots__ = ("_starts", "ends", "plain", "scalars")
+
+    def __init__(self) -> None:
+        self.ends: dict[Path, tuple[int, int]] = {}
+        self.plain: dict[Path, str] = {}
+        self.scalars: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self._starts: list[tuple[int, int]] = []
 
     def inside_scalar(self, line: int, column: int) -> bool:
         """True when (line, column) falls within a scalar's text (a quoted or multi-line value, a key).

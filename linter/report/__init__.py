@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linter.model import Finding, Severity
 
@@ -37,23 +37,21 @@ INVENTORY_FORMATS: dict[str, str] = {  # `snlint inventory` format name -> modul
 }
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A file the run looked at and did not lint, and why (shown by --verbose, counted in summaries)."""
 
     path: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """Everything a format may show about one run."""
 
     findings: Sequence[Finding]  # sorted (path, line, column, rule), policy and baseline applied
     files: int = 0  # ServiceNow exports read (or files that could not be read: SN001 / SN002)
     looked_at: int = 0  # every input file the run considered
     skipped: Sequence[Skipped] = ()  # inputs that are not ServiceNow exports
-    rules: Mapping[str, Rule] = field(default_factory=dict)  # the active rules
+    rules: Mapping[str, Rule] = MappingProxyType({})  # the active rules
     root: str = "."  # repository root: SARIF, GitHub and GitLab paths are relative to it
     fail_on: Severity = Severity.ERROR  # findings at or above it fail the run (and a JUnit test case)
     color: bool = False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 
 from linter.identity import normalize
 from linter.inventory.model import (
@@ -97,14 +96,16 @@ def label(*lines: str) -> str:
     return BREAK.join(escape(line) for line in lines if line)
 
 
-@dataclass
 class _Graph:
-    nodes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (shape, label)
-    classes: dict[str, str] = field(default_factory=dict)
-    edges: list[tuple[str, str, str, str]] = field(default_factory=list)  # (from, arrow, label, to)
-    edge_index: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
-    link_classes: dict[int, str] = field(default_factory=dict)
-    fallback: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodes to define if nothing else does
+    __slots__ = ("classes", "edge_index", "edges", "fallback", "link_classes", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, tuple[str, str]] = {}  # id -> (shape, label)
+        self.classes: dict[str, str] = {}
+        self.edges: list[tuple[str, str, str, str]] = []  # (from, arrow, label, to)
+        self.edge_index: dict[tuple[str, str, str, str], int] = {}
+        self.link_classes: dict[int, str] = {}
+        self.fallback: dict[str, tuple[str, str]] = {}  # nodes to define if nothing else does
 
     def node(self, node: str, shape: str, text: str, css: str = "") -> str:
         if node not in self.nodes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.inventory.model import (
     CLIENT_CREDENTIALS,
@@ -29,8 +29,7 @@ MAX_DETAILS = 78
 BOLD, DIM, GREEN, YELLOW = ("1",), ("2",), ("32",), ("33",)
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     item: str
     name: str
     details: str = ""
