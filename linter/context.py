@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import ne, or_
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter import gitfiles
 from linter.discover import XML, Files, Input, PathFilter, as_walked, display, walk
@@ -46,12 +46,9 @@ def _relative(path: str) -> str:
         return path
 
 
-class Context(NamedTuple):
-    """The files of the context walk, with their stamps, and which of them the run names (read by the run
-    itself; they stay in the walk so that its list of files is the same in every run of a repository)."""
-
-    files: Files
-    named: set[str]
+# The files of the context walk with their stamps, and which of them the run names: those are the run's own, but
+# stay in the walk, so that its list of files is the same in every run of a repository (pre-commit's several runs).
+Context = tuple[Files, set[str]]
 
 
 def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFilter) -> Context:
@@ -62,10 +59,10 @@ def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFi
     else:
         root = gitfiles.repository_root()
         if root is None:
-            return Context(Files.none(), set())
+            return Files(), set()
         paths = [_relative(root)]
-    return Context(walk(paths, exclusion, settings.respect_gitignore, stamped=True),
-                   as_walked([item.path for item in given], paths))
+    return (walk(paths, exclusion, settings.respect_gitignore, stamped=True),
+            as_walked([item.path for item in given], paths))
 
 
 def _worth_reading(path: str, tables: frozenset[bytes]) -> bool:
@@ -163,14 +160,10 @@ def _valid(path: str, data: object) -> bool:
     return True
 
 
-class _Cached(NamedTuple):
-    """A cached document: the files of the context walk it was written for, each with its stamp, and the records
-    of those that hold any (most hold none)."""
-
-    paths: str  # joined by NULs (no path holds one): the usual case, the same files as the last run, is one compare
-    sizes: bytes  # the stamps, packed (_packed); a size of -1: not known
-    mtimes: bytes
-    records: list[Any]  # [index, _encode's data], decoded (and so validated) only when used
+# What the cache holds of a run's files: the files (their paths joined by NULs: no path holds one, so the usual
+# case, the same files as the last run, is one compare), their stamps (_packed; a size of -1: not known), and the
+# records of the few that hold any, by index, decoded (and so validated) only when used.
+_Stamps = tuple[str, bytes, bytes, dict[int, Any]]
 
 
 def _packed(values: Sequence[int]) -> bytes:
@@ -183,9 +176,10 @@ def _packed(values: Sequence[int]) -> bytes:
 
 
 _RANGE = 2**63
+_STAMP = 8  # bytes a packed stamp
 
 
-def _load(name: str, key: str) -> _Cached | None:
+def _load(name: str, key: str) -> _Stamps | None:
     """The cached document, or None (a miss: missing, or not shaped as _store writes it).
 
     The stamps are not validated one by one: a stamp is only ever compared with os.stat's integers, so a value
@@ -203,12 +197,14 @@ def _load(name: str, key: str) -> _Cached | None:
         sizes_data, mtimes_data = binascii.a2b_base64(sizes), binascii.a2b_base64(mtimes)
     except ValueError:  # binascii.Error
         return None
+    count = len(sizes_data) // _STAMP
     if len(sizes_data) != len(mtimes_data) or len(sizes_data) % _STAMP:
-        return None
-    return _Cached(paths, sizes_data, mtimes_data, records)  # (one stamp a path: checked where it is used)
-
-
-_STAMP = array("q").itemsize
+        return None  # (one stamp a path: checked where the paths are split)
+    held = {
+        item[0]: item[1] for item in records
+        if isinstance(item, list) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] < count
+    }
+    return paths, sizes_data, mtimes_data, held
 
 
 def _store(name: str, key: str, paths: str, sizes: bytes, mtimes: bytes, records: dict[int, Any]) -> None:
@@ -238,16 +234,15 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     )
     cached = _load(cache_name, cache_key) if use_cache else None
     joined = "\0".join(paths)
-    sizes, mtimes = _packed(files.sizes), _packed(files.mtimes)
     were = _aligned(cached, joined, len(paths))
-    changed = _changed(were, sizes, mtimes)
+    changed = _changed(were, _packed(files.sizes), _packed(files.mtimes))
     unread = [index for index in changed if paths[index] not in named]  # the named files are the run's own
     found: list[tuple[int, list[Record]]] = []  # (index, records) of the files that hold any
-    kept = sorted(were.records.keys() - set(changed))
+    kept = sorted(were[3].keys() - set(changed))
     for index in kept:
         if paths[index] not in named:
             try:
-                found.append((index, _decode(paths[index], were.records[index])))
+                found.append((index, _decode(paths[index], were[3][index])))
             except (ValueError, TypeError):
                 unread.append(index)  # an invalid entry is a miss
     tables = frozenset(table.encode("utf-8", "surrogatepass") for table in options.tables)
@@ -258,57 +253,48 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
         found.append((index, result.records))
         read[index] = _encode(paths[index], result.records)
     found.sort(key=_first)
-    if use_cache and (read or cached is None or cached.paths != joined):
+    if use_cache and (read or cached is None or cached[0] != joined):
         _store(cache_name, cache_key, joined, *_next(context, were, changed, kept, read))
     return [record for _, held in found for record in held]
 
 
-class _Were(NamedTuple):
-    """What the cache holds of a run's files: their stamps (packed) and records (by index)."""
-
-    sizes: bytes
-    mtimes: bytes
-    records: dict[int, Any]
-
-
-def _aligned(cached: _Cached | None, joined: str, count: int) -> _Were:
+def _aligned(cached: _Stamps | None, joined: str, count: int) -> _Stamps:
     """What `cached` holds of the `count` files `joined` (by NULs)."""
     if cached is None:
         unknown = _packed([-1]) * count
-        return _Were(unknown, unknown, {})
-    known = len(cached.sizes) // _STAMP
-    records = {
-        item[0]: item[1] for item in cached.records
-        if isinstance(item, list) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] < known
-    }
-    if cached.paths == joined and known == count:  # the usual case: the same files as the last run
-        return _Were(cached.sizes, cached.mtimes, records)
+        return joined, unknown, unknown, {}
+    paths, sizes, mtimes, records = cached
+    known = len(sizes) // _STAMP
+    if paths == joined and known == count:  # the usual case: the same files as the last run
+        return cached
     # files came or went: matched by path (a dict lookup a file, on the first run after the change)
-    were = cached.paths.split("\0") if cached.paths else []
+    were = paths.split("\0") if paths else []
     if len(were) != known:
         return _aligned(None, joined, count)
     at = dict(zip(were, range(known), strict=True))
     old = [at.get(path, -1) for path in joined.split("\0")]
-    sizes, mtimes = array("q", cached.sizes), array("q", cached.mtimes)
-    return _Were(
-        _packed([sizes[was] if was >= 0 else -1 for was in old]),
-        _packed([mtimes[was] if was >= 0 else 0 for was in old]),
+    were_sizes, were_mtimes = array("q", sizes), array("q", mtimes)
+    return (
+        joined,
+        _packed([were_sizes[was] if was >= 0 else -1 for was in old]),
+        _packed([were_mtimes[was] if was >= 0 else 0 for was in old]),
         {index: records[was] for index, was in enumerate(old) if was in records},
     )
 
 
-def _changed(were: _Were, sizes: bytes, mtimes: bytes) -> list[int]:
+def _changed(were: _Stamps, sizes: bytes, mtimes: bytes) -> list[int]:
     """The files whose stamps differ from the cached ones. This runs on every commit over every file of the
-    repository, so it compares blocks of stamps as bytes (C loops) and only a block that differs stamp by stamp."""
-    if were.sizes == sizes and were.mtimes == mtimes:
+    repository, so it compares blocks of stamps as bytes (C loops), and a block that differs stamp by stamp."""
+    _, were_sizes, were_mtimes, _ = were
+    if were_sizes == sizes and were_mtimes == mtimes:
         return []
     changed: list[int] = []
     step = _BLOCK * _STAMP
     for start in range(0, len(sizes), step):
         end = start + step
-        if were.sizes[start:end] != sizes[start:end] or were.mtimes[start:end] != mtimes[start:end]:
-            differ = map(or_, map(ne, array("q", were.sizes[start:end]), array("q", sizes[start:end])),
-                         map(ne, array("q", were.mtimes[start:end]), array("q", mtimes[start:end])))
+        if were_sizes[start:end] != sizes[start:end] or were_mtimes[start:end] != mtimes[start:end]:
+            differ = map(or_, map(ne, array("q", were_sizes[start:end]), array("q", sizes[start:end])),
+                         map(ne, array("q", were_mtimes[start:end]), array("q", mtimes[start:end])))
             changed.extend(compress(range(start // _STAMP, end // _STAMP), differ))
     return changed
 
@@ -317,18 +303,19 @@ _BLOCK = 64  # stamps
 
 
 def _next(
-    context: Context, were: _Were, changed: list[int], kept: list[int], read: dict[int, list[Any] | None]
+    context: Context, were: _Stamps, changed: list[int], kept: list[int], read: dict[int, list[Any] | None]
 ) -> tuple[bytes, bytes, dict[int, Any]]:
     """The stamps and records to cache: this run's for the files it read or found unchanged; the cached ones for a
     changed file that the run names (not read as context: they are still true of what they were taken from).
     Nothing goes back into the cache unvalidated."""
     files, named = context
+    _, were_sizes, were_mtimes, were_records = were
     sizes, mtimes = list(files.sizes), list(files.mtimes)
-    were_sizes, were_mtimes = array("q", were.sizes), array("q", were.mtimes)
+    old_sizes, old_mtimes = array("q", were_sizes), array("q", were_mtimes)
     records: dict[int, Any] = {}
     for index in kept:
         if index not in read:
-            data = were.records[index]
+            data = were_records[index]
             if files.paths[index] not in named or _valid(files.paths[index], data):
                 records[index] = data
             else:
@@ -340,8 +327,8 @@ def _next(
             records[index] = encoded
     for index in changed:
         if index not in read:  # named: what the cache held of it
-            data = were.records.get(index)
-            sizes[index], mtimes[index] = were_sizes[index], were_mtimes[index]
+            data = were_records.get(index)
+            sizes[index], mtimes[index] = old_sizes[index], old_mtimes[index]
             if data is not None:
                 if _valid(files.paths[index], data):
                     records[index] = data

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 import stat
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import methodcaller
-from typing import Any, NamedTuple
+from typing import Any
 
 from linter import gitfiles
 
@@ -156,19 +155,18 @@ def _suffix_kinds(names: list[str], start: int) -> list[str | None]:
     return [_suffix_kind(name, start) for name in names]
 
 
-class Files(NamedTuple):
+class Files:
     """The files of a run, as columns: a tuple per file would be a container per file (20,000 in a large
-    repository, on every commit), and containers cost garbage-collector passes."""
+    repository, on every commit), and containers cost garbage-collector passes. (A plain class: start-up.)"""
 
-    paths: list[str]  # as the walk shows them (`/`-separated)
-    kinds: list[str]
-    sizes: list[int]  # in a stamped walk, the size and modification time (ns) of what the file holds (a symlink's
-    mtimes: list[int]  # target); 0 otherwise
-    named: set[int]  # the files named as arguments (rather than found in a folder), by index
+    __slots__ = ("kinds", "mtimes", "named", "paths", "sizes")
 
-    @staticmethod
-    def none() -> Files:
-        return Files([], [], [], [], set())
+    def __init__(self) -> None:
+        self.paths: list[str] = []  # as the walk shows them (`/`-separated)
+        self.kinds: list[str] = []
+        self.sizes: list[int] = []  # in a stamped walk, the size and modification time (ns) of what the file holds
+        self.mtimes: list[int] = []  # (a symlink's target); 0 otherwise
+        self.named: set[int] = set()  # the files named as arguments (rather than found in a folder), by index
 
     def add(self, path: str, kind: str, size: int, mtime: int, named: bool = False) -> None:
         if named:
@@ -179,17 +177,24 @@ class Files(NamedTuple):
         self.mtimes.append(mtime)
 
 
-class _Place(NamedTuple):
-    """A folder the walk reads."""
+class _Place:
+    """A folder the walk reads. (A plain class: start-up.)"""
 
-    folder: str  # as reached from the argument (normalised)
-    prefix: str  # what the paths of its entries start with ("" for the current directory)
-    absolute_prefix: str  # its absolute path and a separator (the exclusions match absolute paths)
-    view: gitfiles.Listing | None  # git's view of the work tree holding it (passed to its subfolders)
-    listed: gitfiles.Listing | None  # the same when the folder is inside that work tree
-    git_prefix: str  # the folder relative to the view's root, `/`-terminated ("" at the root)
-    app_only: bool  # a source-control application folder: its record folders and its XML files only
-    app: str | None  # the application folder an sn_source_control.properties above names (path= may be nested)
+    __slots__ = ("absolute_prefix", "app", "app_only", "folder", "git_prefix", "listed", "prefix", "view")
+
+    def __init__(
+        self, folder: str, view: gitfiles.Listing | None, app_only: bool, app: str | None
+    ) -> None:
+        absolute = os.path.abspath(folder)
+        below = _below(absolute, view.root) if view is not None else None
+        self.folder = folder  # as reached from the argument (normalised)
+        self.prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep  # of its entries' paths
+        self.absolute_prefix = absolute.rstrip(os.sep) + os.sep  # (the exclusions match absolute paths)
+        self.view = view  # git's view of the work tree holding it (passed to its subfolders)
+        self.listed = view if below is not None else None  # the same when the folder is inside that work tree
+        self.git_prefix = below + "/" if below else ""  # the folder relative to the view's root, `/`-terminated
+        self.app_only = app_only  # a source-control application folder: its record folders and XML files only
+        self.app = app  # the application folder an sn_source_control.properties above names (path= may be nested)
 
 
 class _Walk:
@@ -242,13 +247,7 @@ class _Walk:
         self.seen.add((info.st_dev, info.st_ino))
         if self.gitignore and os.path.lexists(os.path.join(folder, ".git")):
             view = self.view(folder)  # a work tree of its own (the argument's, or a nested repository)
-        absolute = os.path.abspath(folder)
-        below = _below(absolute, view.root) if view is not None else None
-        place = _Place(
-            folder, "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep, absolute.rstrip(os.sep) + os.sep,
-            view, view if below is not None else None, below + "/" if below else "", app_only,
-            None if app_only else (source_control_app(folder) or app),
-        )
+        place = _Place(folder, view, app_only, None if app_only else (source_control_app(folder) or app))
         if place.listed is not None and self.stamped:
             self._listed(place, place.listed, found)
         else:
@@ -304,6 +303,8 @@ class _Walk:
         """The entries of `place` as git lists them, in the order _scanned gives them. git's names are sorted, so a
         folder's names are one range of them, its subfolders' names sub-ranges (found by bisection): the files
         directly in the folder are the range less those sub-ranges."""
+        from bisect import bisect_left  # here: only a stamped walk needs it (start-up)
+
         names = gitfiles.sorted_files(listed)
         base = place.git_prefix
         low, high = (bisect_left(names, base), bisect_left(names, base[:-1] + "0")) if base else (0, len(names))
@@ -404,7 +405,7 @@ def walk(
             if exclude.matches(argument, folder=True):
                 continue
             folder = os.path.normpath(argument)
-            found = Files.none()
+            found = Files()
             walk.files(folder, walk.view(folder), found)
             if os.sep != "/":
                 found.paths[:] = [path.replace(os.sep, "/") for path in found.paths]
@@ -421,7 +422,7 @@ def walk(
                     continue
                 size, mtime = info.st_size, info.st_mtime_ns
             rows[os.path.normpath(argument)] = (display(argument), kind_of(argument), size, mtime, True)
-    found = Files.none()
+    found = Files()
     for row in rows.values():
         found.add(*row)
     return found
@@ -448,7 +449,7 @@ def as_walked(given: Sequence[str], arguments: Sequence[str]) -> set[str]:
 def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True) -> list[Input]:
     """The files of a run, in argument order then sorted within folders; duplicates dropped."""
     found = walk(paths, exclude, respect_gitignore)
-    return [
-        Input(path, kind, index in found.named)
-        for index, (path, kind) in enumerate(zip(found.paths, found.kinds, strict=True))
-    ]
+    inputs = [Input(path, kind, False) for path, kind in zip(found.paths, found.kinds, strict=True)]
+    for index in found.named:
+        inputs[index] = Input(found.paths[index], found.kinds[index], True)
+    return inputs

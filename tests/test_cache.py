@@ -337,9 +337,9 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
                 started = time.process_time()
                 loaded = _load(name, "key")
                 assert loaded is not None
-                paths = loaded.paths.split("\0")
+                paths = loaded[0].split("\0")
                 assert len(paths) == count
-                assert sum(len(_decode(paths[index], data)) for index, data in loaded.records) == count
+                assert sum(len(_decode(paths[index], data)) for index, data in loaded[3].items()) == count
                 best = min(best, time.process_time() - started)
         finally:
             gc.enable()
