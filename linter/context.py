@@ -166,13 +166,17 @@ def _valid(path: str, data: object) -> bool:
 _Stamps = tuple[str, bytes, bytes, dict[int, Any]]
 
 
-def _packed(values: Sequence[int]) -> bytes:
+def _packed(sizes: Sequence[int], mtimes: Sequence[int], unknown: int = -1) -> tuple[bytes, bytes]:
     """Stamps as signed 64-bit integers, so that comparing all of them is one bytes compare and loading them no
-    parse of thousands of JSON numbers (a value out of range, a modification time past 2262, is -1: not known)."""
+    parse of thousands of JSON numbers. A stamp that does not fit (a modification time past 2262) gets the size
+    `unknown`: -1 in the cache, -2 for this run's stamps, so that they never match and the file is read each time."""
     try:
-        return array("q", values).tobytes()
+        return array("q", sizes).tobytes(), array("q", mtimes).tobytes()
     except OverflowError:
-        return array("q", [value if -_RANGE <= value < _RANGE else -1 for value in values]).tobytes()
+        fits = [-_RANGE <= size < _RANGE and -_RANGE <= mtime < _RANGE
+                for size, mtime in zip(sizes, mtimes, strict=True)]
+        return (array("q", [size if ok else unknown for size, ok in zip(sizes, fits, strict=True)]).tobytes(),
+                array("q", [mtime if ok else 0 for mtime, ok in zip(mtimes, fits, strict=True)]).tobytes())
 
 
 _RANGE = 2**63
@@ -235,7 +239,7 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     cached = _load(cache_name, cache_key) if use_cache else None
     joined = "\0".join(paths)
     were = _aligned(cached, joined, len(paths))
-    changed = _changed(were, _packed(files.sizes), _packed(files.mtimes))
+    changed = _changed(were, *_packed(files.sizes, files.mtimes, unknown=-2))
     unread = [index for index in changed if paths[index] not in named]  # the named files are the run's own
     found: list[tuple[int, list[Record]]] = []  # (index, records) of the files that hold any
     kept = sorted(were[3].keys() - set(changed))
@@ -261,8 +265,8 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
 def _aligned(cached: _Stamps | None, joined: str, count: int) -> _Stamps:
     """What `cached` holds of the `count` files `joined` (by NULs)."""
     if cached is None:
-        unknown = _packed([-1]) * count
-        return joined, unknown, unknown, {}
+        sizes, mtimes = _packed([-1], [0])
+        return joined, sizes * count, mtimes * count, {}
     paths, sizes, mtimes, records = cached
     known = len(sizes) // _STAMP
     if paths == joined and known == count:  # the usual case: the same files as the last run
@@ -274,12 +278,9 @@ def _aligned(cached: _Stamps | None, joined: str, count: int) -> _Stamps:
     at = dict(zip(were, range(known), strict=True))
     old = [at.get(path, -1) for path in joined.split("\0")]
     were_sizes, were_mtimes = array("q", sizes), array("q", mtimes)
-    return (
-        joined,
-        _packed([were_sizes[was] if was >= 0 else -1 for was in old]),
-        _packed([were_mtimes[was] if was >= 0 else 0 for was in old]),
-        {index: records[was] for index, was in enumerate(old) if was in records},
-    )
+    sizes, mtimes = _packed([were_sizes[was] if was >= 0 else -1 for was in old],
+                            [were_mtimes[was] if was >= 0 else 0 for was in old])
+    return joined, sizes, mtimes, {index: records[was] for index, was in enumerate(old) if was in records}
 
 
 def _changed(were: _Stamps, sizes: bytes, mtimes: bytes) -> list[int]:
@@ -334,7 +335,7 @@ def _next(
                     records[index] = data
                 else:
                     sizes[index] = -1
-    return _packed(sizes), _packed(mtimes), records
+    return *_packed(sizes, mtimes), records
 
 
 def _first(item: tuple[int, list[Record]]) -> int:

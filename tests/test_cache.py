@@ -325,7 +325,7 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
         records = {index: _encode(path, [Record("windows_credentials", f"{index:032x}", {
             "user_name": Value("svc@contoso.com", Position(path, 3, 12)),
         }, Position(path, 2, 1))]) for index, path in enumerate(paths)}
-        return "\0".join(paths), _packed([100] * count), _packed([5] * count), records
+        return "\0".join(paths), *_packed([100] * count, [5] * count), records
 
     def measure(count: int) -> float:
         name = f"context-{count}.json"
