@@ -4,11 +4,15 @@ cross-file checks need to resolve aliases, connections and credentials. Their fi
 The context is read as safely as `snlint .` reads a folder, because it is the same walk (linter/discover.py): git's
 view of the repository (tracked, or untracked and not ignored), no symlink out of the repository, regular files
 only, the skipped folders and the exclusions; every file is then opened without blocking and size-checked by the
-reader (engine.read_file). Reading it must stay cheap on a repository with tens of thousands of files, so:
+reader (engine.read_file). Reading it must stay cheap on a repository with tens of thousands of files, on every
+commit, so:
+- the walk is stamped: it takes each folder's files from git's listing and lstats each once, which both checks the
+  file (regular, or a symlink that stays inside) and gives its stamp (size, modification time);
 - a record file whose first bytes name a table no rule reads is skipped without parsing;
-- the records of each context file are cached by (size, mtime) as validated JSON (linter/cache.py), so a commit
-  re-reads only what changed (pre-commit also splits long file lists into several runs, which then share the
-  cache). The records are redacted before they get here: a secret field is kept as its SecretForm, never its value.
+- the records are cached with the stamps as validated JSON (linter/cache.py), so a commit re-reads only what
+  changed (pre-commit also splits long file lists into several runs, which then share the cache): the stamps of
+  every file of the walk as columns, compared in C loops, and the records of the few files that hold any. The
+  records are redacted before they get here: a secret field is kept as its SecretForm, never its value.
 """
 
 from __future__ import annotations

@@ -175,7 +175,8 @@ def listing(root: str, suffixes: tuple[str, ...]) -> Listing | GitFailure:
     text = output.decode("utf-8", "surrogateescape")
     names = text.split("\0")
     # lower() only for the names whose case differs from the suffixes' (a lower-case match is a match)
-    files = sorted(name for name in names if name.endswith(suffixes) or name.lower().endswith(suffixes))
+    files = [name for name in names if name.endswith(suffixes) or name.lower().endswith(suffixes)]
+    files.sort()
     holders = {name.rpartition("/")[0] for name in files}
     if "/\0" in text:  # a name ending in "/" is a repository of its own (walked with its own view): walked into
         holders.update(name[:-1] for name in names if name.endswith("/"))
