@@ -242,7 +242,7 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     )
     cached = _load(cache_name, cache_key) if use_cache else None
     joined = "\0".join(paths)
-    were = _aligned(cached, joined, len(paths))
+    were = _aligned(cached, joined, paths)
     changed = _changed(were, *_packed(files.sizes, files.mtimes, unknown=-2))
     unread = [index for index in changed if paths[index] not in named]  # the named files are the run's own
     found: list[tuple[int, list[Record]]] = []  # (index, records) of the files that hold any
@@ -266,8 +266,9 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     return [record for _, held in found for record in held]
 
 
-def _aligned(cached: _Stamps | None, joined: str, count: int) -> _Stamps:
-    """What `cached` holds of the `count` files `joined` (by NULs)."""
+def _aligned(cached: _Stamps | None, joined: str, files: list[str]) -> _Stamps:
+    """What `cached` holds of the `files` (`joined` by NULs)."""
+    count = len(files)
     if cached is None:
         sizes, mtimes = _packed([-1], [0])
         return joined, sizes * count, mtimes * count, {}
@@ -278,9 +279,9 @@ def _aligned(cached: _Stamps | None, joined: str, count: int) -> _Stamps:
     # files came or went: matched by path (a dict lookup a file, on the first run after the change)
     were = paths.split("\0") if paths else []
     if len(were) != known:
-        return _aligned(None, joined, count)
+        return _aligned(None, joined, files)
     at = dict(zip(were, range(known), strict=True))
-    old = [at.get(path, -1) for path in joined.split("\0")]
+    old = [at.get(path, -1) for path in files]
     were_sizes, were_mtimes = array("q", sizes), array("q", mtimes)
     sizes, mtimes = _packed([were_sizes[was] if was >= 0 else -1 for was in old],
                             [were_mtimes[was] if was >= 0 else 0 for was in old])

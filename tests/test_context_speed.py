@@ -69,7 +69,7 @@ EXPORTS = (
     "src/x_app/update/u1.xml", "src/x_app/update/u2.yaml", "src/x_app/notes.yaml", "src/x_app/dictionary/d.xml",
     "src/x_app/author_elective_update/e.xml", "src/other.xml", "team/t.xml", "team/apps/y/update/t.xml",
     "team/apps/y/dictionary/t.xml", "team/apps/y/y.yaml", "vendor/lib/kept.xml", "vendor/lib/out/skipped.xml",
-    "ignored_repo/r.xml", "gone.xml", "was-file.xml",
+    "ignored_repo/r.xml", "gone.xml", "was-file.xml", "hidden/.xml", "hidden/h.xml",
 )
 
 
@@ -108,7 +108,7 @@ def tricky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 WALKED = [  # the walk of "." in `tricky`, in its order (each folder's entries sorted by name)
     "..xml", ".hidden.yml", "UPPER.XML", "a/b/d.yaml", "a/c.xml", "a-b.xml", "a.xml", "a0.json", "deep/1/2/3/x.xml",
-    "ignored/tracked.xml", "in.xml", "into-ignored.xml", "sp ace.xml", "src/other.xml",
+    "hidden/h.xml", "ignored/tracked.xml", "in.xml", "into-ignored.xml", "sp ace.xml", "src/other.xml",
     "src/x_app/author_elective_update/e.xml", "src/x_app/sys_app_1.xml", "src/x_app/update/u1.xml",
     "src/x_app/update/u2.yaml", "team/apps/y/update/t.xml", "team/t.xml", "vendor/lib/kept.xml",
     "was-file.xml/inner.xml", "\u00e9t\u00e9.xml",
@@ -119,26 +119,34 @@ def walked(found: Any) -> list[tuple[str, str]]:
     return list(zip(found.paths, found.kinds, strict=True))
 
 
+EXCLUDE = ["*.bak.xml", "archive/"]
+
+
 @pytest.mark.parametrize(
-    ("here", "arguments", "gitignore"),
-    [(".", ["."], True), (".", ["src", "a"], True), ("team", [".."], True), ("team/apps", ["../.."], True),
-     (".", ["."], False), (".", ["a", "a.xml", "."], True)],
+    ("here", "arguments", "gitignore", "patterns"),
+    [(".", ["."], True, EXCLUDE), (".", ["src", "a"], True, EXCLUDE), ("team", [".."], True, EXCLUDE),
+     ("team/apps", ["../.."], True, EXCLUDE), (".", ["."], False, EXCLUDE), (".", ["a", "a.xml", "."], True, EXCLUDE),
+     (".", ["ignored", "vendor"], True, EXCLUDE), (".", ["."], True, []), ("team", [".."], True, [])],
 )
 def test_the_stamped_walk_gives_the_files_of_the_walk(
-    tricky: Path, monkeypatch: pytest.MonkeyPatch, here: str, arguments: list[str], gitignore: bool
+    tricky: Path, monkeypatch: pytest.MonkeyPatch, here: str, arguments: list[str], gitignore: bool,
+    patterns: list[str],
 ) -> None:
     """The walk of the context takes each folder's entries from git's listing; the walk of `snlint .` from the
     folder itself: the same files, in the same order, by the same rules; and each stamp is the file's (a symlink's
     target's) size and modification time."""
     monkeypatch.chdir(tricky / here)
-    exclusion = PathFilter([(str(tricky), ["*.bak.xml", "archive/"])])
+    exclusion = PathFilter([(str(tricky), patterns)])
     reference = [(item.path, item.kind) for item in discover(arguments, exclusion, gitignore)]
     stamped = walk(arguments, exclusion, gitignore, stamped=True)
     assert walked(stamped) == reference
     for path, size, mtime in zip(stamped.paths, stamped.sizes, stamped.mtimes, strict=True):
         info = os.stat(path)
         assert (size, mtime) == (info.st_size, info.st_mtime_ns), path
-    if (here, arguments, gitignore) == (".", ["."], True):
+    assert reference
+    if arguments == ["ignored", "vendor"]:  # inside an ignored folder: what git tracks there; a nested repository
+        assert reference == [("ignored/tracked.xml", "xml"), ("vendor/lib/kept.xml", "xml")]
+    if (here, arguments, gitignore, patterns) == (".", ["."], True, EXCLUDE):
         assert [path for path, _ in reference] == WALKED
         assert dict(reference)["UPPER.XML"] == "xml" and dict(reference)["a/b/d.yaml"] == "yaml"
 
@@ -146,7 +154,7 @@ def test_the_stamped_walk_gives_the_files_of_the_walk(
 def test_the_context_is_the_walk_less_the_named_files(tricky: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tricky / "team")
     given = [Input("t.xml", "xml", explicit=True), Input(str(tricky / "a.xml"), "xml", explicit=True)]
-    files, named = context_inputs(Settings(), given, PathFilter([(str(tricky), ["*.bak.xml", "archive/"])]))
+    files, named = context_inputs(Settings(), given, PathFilter([(str(tricky), EXCLUDE)]))
     assert files.paths == ["../" + path for path in WALKED]
     assert named == {"../team/t.xml", "../a.xml"}  # as the walk shows them: not read again as context
 
