@@ -57,7 +57,8 @@ Context = tuple[Files, set[str]]
 
 def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFilter) -> Context:
     """The context files: the configured `context` paths, else the enclosing git repository, walked by the walk's
-    rules, stamped (one stat a file, which is also the cache's freshness check); minus the given files."""
+    rules, stamped (one stat a file, which is also the cache's freshness check); and the given files as that walk
+    shows them (the run reads them itself)."""
     if settings.context:
         paths = [path for path in settings.context if os.path.exists(path)]
     else:
@@ -246,11 +247,12 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     changed = _changed(were, *_packed(files.sizes, files.mtimes, unknown=-2))
     unread = [index for index in changed if paths[index] not in named]  # the named files are the run's own
     found: list[tuple[int, list[Record]]] = []  # (index, records) of the files that hold any
-    kept = sorted(were[3].keys() - set(changed))
+    held = were[3]
+    kept = sorted(held.keys() - set(changed))
     for index in kept:
         if paths[index] not in named:
             try:
-                found.append((index, _decode(paths[index], were[3][index])))
+                found.append((index, _decode(paths[index], held[index])))
             except (ValueError, TypeError):
                 unread.append(index)  # an invalid entry is a miss
     tables = frozenset(table.encode("utf-8", "surrogatepass") for table in options.tables)
@@ -263,7 +265,7 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     found.sort(key=_first)
     if use_cache and (read or cached is None or cached[0] != joined):
         _store(cache_name, cache_key, joined, *_next(context, were, changed, kept, read))
-    return [record for _, held in found for record in held]
+    return [record for _, records in found for record in records]
 
 
 def _aligned(cached: _Stamps | None, joined: str, files: list[str]) -> _Stamps:
