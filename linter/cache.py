@@ -85,8 +85,10 @@ def load(name: str, key: str = "") -> Any:
                 info = os.fstat(handle.fileno())
                 if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > MAX_FILE_BYTES:
                     return None
-                data = handle.read(MAX_FILE_BYTES + 1)
-        stored = json.loads(data) if len(data) <= MAX_FILE_BYTES else None
+                data = handle.read(info.st_size + 1)  # (a file grown since is cut short: not JSON, a miss)
+        # decoded as store() encodes (json.loads on bytes would decode with surrogatepass, slower and refusing the
+        # undecodable bytes of a file name that surrogateescape carried)
+        stored = json.loads(data.decode("utf-8", "surrogateescape")) if len(data) <= MAX_FILE_BYTES else None
     except (OSError, ValueError, RecursionError):
         return None
     return stored.get("value") if isinstance(stored, dict) and stored.get("key") == key else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Sequence
+from operator import methodcaller
 from typing import Any, NamedTuple
 
 from linter import gitfiles
@@ -118,22 +119,100 @@ def source_control_app(folder: str) -> str | None:
     return None
 
 
-def _inside(entry: os.DirEntry[str], root: str) -> bool:
-    """False for a symlink that leads out of the folder being walked: snlint reads only the files it is given."""
-    if not entry.is_symlink():
-        return True
-    target = os.path.realpath(entry.path)
-    return os.path.commonpath([target, root]) == root
+def _followed(path: str, root: str) -> os.stat_result | None:
+    """For a symlink: the stat of the file it leads to when that is a regular file inside the folder being walked
+    (`root`, real), else None. snlint reads only the files it is given, and never a FIFO or a device."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return info if os.path.commonpath([os.path.realpath(path), root]) == root else None
+
+
+def _suffix_kind(path: str, start: int = 0) -> str | None:
+    """The kind of a file by the suffix of its name (which begins at `start` in `path`), or None: not an export's
+    suffix, or a name that is all suffix (".xml")."""
+    dot = path.rfind(".")
+    if dot <= start:
+        return None
+    suffix = path[dot:]
+    return SUFFIXES.get(suffix) or SUFFIXES.get(suffix.lower())
+
+
+def _suffix_kinds(names: list[str], start: int) -> list[str | None]:
+    """_suffix_kind of each of `names` (their names begin at `start`). A folder's files usually all end in one
+    suffix: then C loops check that, and no Python step runs for each name."""
+    if names:
+        suffix = names[0][names[0].rfind(".") :]
+        kind = SUFFIXES.get(suffix)  # a lower-case suffix, with its only dot first
+        if (kind is not None and all(map(methodcaller("endswith", suffix), names))
+                and min(map(len, names)) > start + len(suffix)):
+            return [kind] * len(names)
+    return [_suffix_kind(name, start) for name in names]
+
+
+class Files:
+    """The files of a run, as columns: a tuple per file would be a container per file (20,000 in a large
+    repository, on every commit), and containers cost garbage-collector passes. (A plain class: start-up.)"""
+
+    __slots__ = ("kinds", "mtimes", "named", "paths", "sizes")
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []  # as the walk shows them (`/`-separated)
+        self.kinds: list[str] = []
+        self.sizes: list[int] = []  # in a stamped walk, the size and modification time (ns) of what the file holds
+        self.mtimes: list[int] = []  # (a symlink's target); 0 otherwise
+        self.named: set[int] = set()  # the files named as arguments (rather than found in a folder), by index
+
+    def add(self, path: str, kind: str, size: int, mtime: int, named: bool = False) -> None:
+        if named:
+            self.named.add(len(self.paths))
+        self.paths.append(path)
+        self.kinds.append(kind)
+        self.sizes.append(size)
+        self.mtimes.append(mtime)
+
+
+class _Place:
+    """A folder the walk reads. (A plain class: start-up.)"""
+
+    __slots__ = ("absolute_prefix", "app", "app_only", "folder", "git_prefix", "listed", "prefix", "view")
+
+    def __init__(
+        self, folder: str, view: gitfiles.Listing | None, app_only: bool, app: str | None
+    ) -> None:
+        absolute = os.path.abspath(folder)
+        below = _below(absolute, view.root) if view is not None else None
+        self.folder = folder  # as reached from the argument (normalised)
+        self.prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep  # of its entries' paths
+        self.absolute_prefix = absolute.rstrip(os.sep) + os.sep  # (the exclusions match absolute paths)
+        self.view = view  # git's view of the work tree holding it (passed to its subfolders)
+        self.listed = view if below is not None else None  # the same when the folder is inside that work tree
+        self.git_prefix = below + "/" if below else ""  # the folder relative to the view's root, `/`-terminated
+        self.app_only = app_only  # a source-control application folder: its record folders and XML files only
+        self.app = app  # the application folder an sn_source_control.properties above names (path= may be nested)
 
 
 class _Walk:
-    """One folder argument's walk: its real root, the exclusions, and git's view when it applies."""
+    """One folder argument's walk: its real root, the exclusions, and git's view when it applies.
 
-    def __init__(self, root: str, exclude: PathFilter, gitignore: bool, seen: set[tuple[int, int]]) -> None:
+    Each rule is written once, whichever way a folder's entries are enumerated: by the folder itself (os.scandir,
+    whose entry types need no stat), or, in a stamped walk of a folder in git's view, by git's listing (each file
+    is stat-ed anyway for its stamp, and that lstat also tells a regular file from a symlink, a folder or a file
+    deleted since). Paths are joined as strings and collected in one list (no generator per folder level): a
+    repository can hold tens of thousands of files, and this runs on every commit (pre-commit)."""
+
+    def __init__(
+        self, root: str, exclude: PathFilter, gitignore: bool, seen: set[tuple[int, int]], stamped: bool
+    ) -> None:
         self.root = root
-        self.exclude = exclude
+        self.exclude = exclude if exclude else None
         self.gitignore = gitignore
         self.seen = seen
+        self.stamped = stamped
+        self.subfolders: dict[str, dict[str, list[str]]] = {}  # a view's root -> each folder's subfolders, sorted
 
     def view(self, folder: str) -> gitfiles.Listing | None:
         """git's listing of the work tree holding `folder`, or None (not in a repository, not respected, failed)."""
@@ -149,18 +228,16 @@ class _Walk:
         return found
 
     def files(
-        self, folder: str, view: gitfiles.Listing | None, found: list[tuple[str, str]], app_only: bool = False,
-        app: str | None = None,
+        self, folder: str, view: gitfiles.Listing | None, found: Files, app_only: bool = False,
+        app: str | None = None, info: os.stat_result | None = None,
     ) -> None:
-        """Append (path, kind) of the files under `folder` (a normalised path) to `found`, sorted, without following
-        folder symlinks (no loops) nor file symlinks that lead out of the root; with `app_only`, a source-control
-        application folder (its sys_app file and the record folders, not dictionary/); `app`, the application folder
-        an sn_source_control.properties above names (its path= may be nested, e.g. src/x_app). Paths are joined as
-        strings and collected in one list (no generator per folder level): a repository can hold tens of thousands
-        of files, and this runs on every commit (pre-commit)."""
+        """Add the files under `folder` (a normalised path; `info`, its lstat when the caller has it) to `found`
+        in the walk's order (each folder's entries sorted by name), without following folder symlinks (no loops)
+        nor file symlinks that lead out of the root; with `app_only`, a source-control application folder (its
+        sys_app file and the record folders, not dictionary/); `app`, the application folder an
+        sn_source_control.properties above names."""
         try:
-            info = os.stat(folder)
-            entries = sorted(os.scandir(folder), key=_name)
+            info = os.stat(folder) if info is None else info
         except OSError:
             return
         if (info.st_dev, info.st_ino) in self.seen:
@@ -168,42 +245,131 @@ class _Walk:
         self.seen.add((info.st_dev, info.st_ino))
         if self.gitignore and os.path.lexists(os.path.join(folder, ".git")):
             view = self.view(folder)  # a work tree of its own (the argument's, or a nested repository)
-        absolute = os.path.abspath(folder)
-        below = _below(absolute, view.root) if view is not None else None
-        listed = view if below is not None else None  # git's view, when this folder is in its work tree
-        git_prefix = below + "/" if below else ""
-        prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep
-        absolute_prefix = absolute.rstrip(os.sep) + os.sep
-        app = None if app_only else (source_control_app(folder) or app)
-        exclude = self.exclude if self.exclude else None
+        place = _Place(folder, view, app_only, None if app_only else (source_control_app(folder) or app))
+        if place.listed is not None and self.stamped:
+            self._listed(place, place.listed, found)
+        else:
+            self._scanned(place, found)
+
+    def _enter(self, place: _Place, name: str, found: Files, info: os.stat_result | None) -> None:
+        """Walk the subfolder `name` of `place` unless a rule skips it: tool and VCS folders, an application
+        folder's other folders, the exclusions."""
+        if name in SKIP_DIRS or (place.app_only and name not in APP_FOLDERS):
+            return
+        if self.exclude and self.exclude.matches(place.absolute_prefix + name, folder=True):
+            return
+        path = place.prefix + name
+        entering = place.app is not None and os.path.normpath(path) == place.app
+        self.files(path, place.view, found, app_only=entering, app=None if entering else place.app, info=info)
+
+    def _kind(self, place: _Place, path: str, start: int) -> str | None:
+        """The kind of the file `path` of `place` (its name begins at `start`), or None when the walk does not read
+        it: not an export's suffix, not XML in an application folder, or excluded."""
+        kind = _suffix_kind(path, start)
+        if kind is None or (place.app_only and kind != XML):
+            return None
+        if self.exclude and self.exclude.matches(place.absolute_prefix + path[start:]):
+            return None
+        return kind
+
+    def _scanned(self, place: _Place, found: Files) -> None:
+        """The entries of `place` as the folder holds them (git's view, when it applies, filters them)."""
+        try:
+            entries = sorted(os.scandir(place.folder), key=_name)
+        except OSError:
+            return
+        listed = place.listed
         for entry in entries:
             name = entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if name in SKIP_DIRS or (app_only and name not in APP_FOLDERS):
-                        continue
-                    if listed is not None and git_prefix + name not in listed.folders:
-                        continue
-                    if exclude and exclude.matches(absolute_prefix + name, folder=True):
-                        continue
-                    path = prefix + name
-                    entering = app is not None and os.path.normpath(path) == app
-                    self.files(path, view, found, app_only=entering, app=None if entering else app)
+                    if listed is None or place.git_prefix + name in listed.folders:
+                        self._enter(place, name, found, None)
                     continue
-                dot = name.rfind(".")
-                suffix = name[dot:].lower() if dot > 0 else ""
-                kind = SUFFIXES.get(suffix)
-                if (
-                    kind is not None
-                    and (not app_only or suffix == ".xml")
-                    and (listed is None or git_prefix + name in listed.files)
-                    and entry.is_file()
-                    and _inside(entry, self.root)
-                    and not (exclude and exclude.matches(absolute_prefix + name))
-                ):
-                    found.append((prefix + name, kind))
+                kind = self._kind(place, name, 0)
+                if kind is None or (listed is not None and place.git_prefix + name not in listed.files):
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    info = entry.stat() if self.stamped else None
+                elif not entry.is_symlink() or (info := _followed(entry.path, self.root)) is None:
+                    continue
+                found.add(place.prefix + name, kind, info.st_size if info else 0, info.st_mtime_ns if info else 0)
             except OSError:
                 continue
+
+    def _listed(self, place: _Place, listed: gitfiles.Listing, found: Files) -> None:
+        """The entries of `place` as git lists them, in the order _scanned gives them. git's names are sorted, so a
+        folder's names are one range of them, its subfolders' names sub-ranges (found by bisection): the files
+        directly in the folder are the range less those sub-ranges."""
+        from bisect import bisect_left  # here: only a stamped walk needs it (start-up)
+
+        names = gitfiles.sorted_files(listed)
+        base = place.git_prefix
+        low, high = (bisect_left(names, base), bisect_left(names, base[:-1] + "0")) if base else (0, len(names))
+        subfolders = self._subfolders(listed).get(base[:-1], [])
+        direct: list[str] = []
+        start = low
+        for first, end in sorted(
+            (bisect_left(names, base + name + "/", low, high), bisect_left(names, base + name + "0", low, high))
+            for name in subfolders
+        ):
+            direct += names[start:first]
+            start = end
+        direct += names[start:high]
+        done = 0
+        for name in subfolders:  # sorted by name, merged with the files as a folder's sorted entries are
+            upto = bisect_left(direct, base + name, done)
+            self._listed_files(place, direct[done:upto], found)
+            done = upto
+            try:
+                info = os.lstat(place.prefix + name)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                self._enter(place, name, found, info)
+        self._listed_files(place, direct[done:], found)
+
+    def _listed_files(self, place: _Place, names: list[str], found: Files) -> None:
+        """Add the files among git's `names` (directly in `place`) that the walk reads, with their stamps. This
+        loop runs for every file of the repository on every commit: what it calls is bound to locals first."""
+        start = len(place.git_prefix)
+        same = place.prefix == place.git_prefix  # the walk shows git's names as they are (from the root)
+        by_name = (
+            _suffix_kinds(names, start) if not (place.app_only or self.exclude)
+            else [self._kind(place, name, start) for name in names]
+        )
+        lstat, regular = os.lstat, stat.S_ISREG
+        paths, kinds, sizes, mtimes = found.paths.append, found.kinds.append, found.sizes.append, found.mtimes.append
+        for name, kind in zip(names, by_name, strict=True):
+            if kind is None:
+                continue
+            path = name if same else place.prefix + name[start:]
+            try:
+                info = lstat(path)
+            except OSError:  # deleted since it was listed
+                continue
+            if not regular(info.st_mode):
+                target = _followed(path, self.root) if stat.S_ISLNK(info.st_mode) else None
+                if target is None:
+                    continue
+                info = target
+            paths(path)
+            kinds(kind)
+            sizes(info.st_size)
+            mtimes(info.st_mtime_ns)
+
+    def _subfolders(self, listed: gitfiles.Listing) -> dict[str, list[str]]:
+        """The subfolders of each folder of git's view, by the folder (relative to the root, "" for the root),
+        sorted by name."""
+        tree = self.subfolders.get(listed.root)
+        if tree is None:
+            tree = {}
+            for folder in sorted(listed.folders):
+                if folder:
+                    parent, _, name = folder.rpartition("/")
+                    tree.setdefault(parent, []).append(name)
+            self.subfolders[listed.root] = tree
+        return tree
 
 
 def _name(entry: os.DirEntry[str]) -> str:
@@ -214,11 +380,15 @@ def kind_of(path: str) -> str:
     return SUFFIXES.get(os.path.splitext(path)[1].lower(), XML)
 
 
-def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True) -> list[Input]:
-    """The files of a run, in argument order then sorted within folders; duplicates dropped."""
-    found: dict[str, Input] = {}
+def walk(
+    paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True, stamped: bool = False
+) -> Files:
+    """The files of a run, in argument order then in the walk's order within folders; duplicates dropped.
+    `stamped`: with their stamps (a file that cannot be stat-ed is left out)."""
+    arguments = list(paths)
+    rows: dict[str, tuple[str, str, int, int, bool]] = {}  # several arguments: the files by normalised path
     seen: set[tuple[int, int]] = set()
-    for argument in paths:
+    for argument in arguments:
         try:  # one lstat per named file (pre-commit names thousands): a stat only for a symlink
             mode = os.lstat(argument).st_mode
         except OSError:
@@ -229,18 +399,55 @@ def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_giti
             except OSError:  # a dangling symlink: named, the reader refuses it
                 mode = 0
         if stat.S_ISDIR(mode):
-            walk = _Walk(os.path.realpath(argument), exclude, respect_gitignore, seen)
+            walk = _Walk(os.path.realpath(argument), exclude, respect_gitignore, seen, stamped)
             if exclude.matches(argument, folder=True):
                 continue
             folder = os.path.normpath(argument)
-            files: list[tuple[str, str]] = []
-            walk.files(folder, walk.view(folder), files)
-            for path, kind in files:
-                if path not in found:
-                    found[path] = Input(path.replace(os.sep, "/") if os.sep != "/" else path, kind, explicit=False)
-        else:
-            if exclude.matches(argument):
+            found = Files()
+            walk.files(folder, walk.view(folder), found)
+            if os.sep != "/":
+                found.paths[:] = [path.replace(os.sep, "/") for path in found.paths]
+            if len(arguments) == 1:
+                return found  # nothing to deduplicate (a walk enters each folder once)
+            for path, kind, size, mtime in zip(found.paths, found.kinds, found.sizes, found.mtimes, strict=True):
+                rows.setdefault(os.path.normpath(path), (path, kind, size, mtime, False))
+        elif not exclude.matches(argument):
+            size = mtime = 0
+            if stamped:
+                try:
+                    info = os.stat(argument)
+                except OSError:
+                    continue
+                size, mtime = info.st_size, info.st_mtime_ns
+            rows[os.path.normpath(argument)] = (display(argument), kind_of(argument), size, mtime, True)
+    found = Files()
+    for row in rows.values():
+        found.add(*row)
+    return found
+
+
+def as_walked(given: Sequence[str], arguments: Sequence[str]) -> set[str]:
+    """The `given` paths (normalised, as display() gives them) as the walk of `arguments` shows them, where it
+    reaches them."""
+    shown: set[str] = set()
+    for argument in arguments:
+        here = os.path.normpath(argument) == os.curdir
+        base = os.path.abspath(argument)
+        prefix = "" if here else display(argument).rstrip("/") + "/"
+        for path in given:
+            if here and not (os.path.isabs(path) or path == os.pardir or path.startswith("../")):
+                shown.add(path)  # below the current directory already: as the walk of "." shows it
                 continue
-            key = os.path.normpath(argument)
-            found[key] = Input(display(argument), kind_of(argument), explicit=True)
-    return list(found.values())
+            below = _below(os.path.abspath(path), base)
+            if below is not None:
+                shown.add(prefix + below if below else display(argument))
+    return shown
+
+
+def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True) -> list[Input]:
+    """The files of a run, in argument order then sorted within folders; duplicates dropped."""
+    found = walk(paths, exclude, respect_gitignore)
+    inputs = [Input(path, kind, False) for path, kind in zip(found.paths, found.kinds, strict=True)]
+    for index in found.named:
+        inputs[index] = Input(found.paths[index], found.kinds[index], True)
+    return inputs

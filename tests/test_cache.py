@@ -144,8 +144,8 @@ def test_no_secret_value_reaches_the_cache(repo: Path, tmp_path: Path, capsys: p
         assert sys_id.encode() in stored
     for canary in CANARIES:  # ... but no secret value
         assert canary.encode() not in stored
-    entries = json.loads((tmp_path / "cache" / files[1].name).read_text())["value"]["entries"]
-    forms = {name: field[3] for entry in entries.values() for record in entry[2]
+    held = json.loads((tmp_path / "cache" / files[1].name).read_text())["value"]["records"]
+    forms = {name: field[3] for _, records in held for record in records
              for name, field in record[6].items() if field[3]}
     assert forms == {"password": "plaintext", "u_api_token": "plaintext", "client_secret": "plaintext"}
 
@@ -174,8 +174,9 @@ def test_the_cache_is_json_never_pickle_and_a_planted_pickle_does_not_run(
     [
         b"{not json",
         b"[" * 200_000,
-        b'{"format": 1, "entries": {"list-exports/windows_credentials.xml": [1, 2, "records"]}}',
-        b'{"format": 1, "entries": []}',
+        b'{"format": 2, "paths": "list-exports/windows_credentials.xml", "sizes": [1], "mtimes": [2], '
+        b'"records": [[0, "records"]]}',
+        b'{"format": 2, "paths": "", "sizes": [1], "mtimes": [], "records": {}}',
         b"\xff\xfe garbage",
         b"null",
     ],
@@ -283,7 +284,7 @@ def test_entries_of_deleted_files_are_dropped(repo: Path, tmp_path: Path, capsys
 
     def entries() -> set[str]:
         (context,) = [path for path in cache_files(tmp_path / "cache") if path.name.startswith("context-")]
-        return set(json.loads(context.read_text())["value"]["entries"])
+        return set(json.loads(context.read_text())["value"]["paths"].split("\0"))
 
     assert {"named/mailbox.xml", "exports/credentials.yaml", "update-sets/cdata.xml"} <= entries()
     (repo / "update-sets" / "cdata.xml").unlink()
@@ -314,28 +315,31 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
     import gc
     import time
 
-    from linter.context import _load, _store
+    from linter.context import _decode, _encode, _load, _packed, _store
     from linter.model import Position, Record, Value
 
     monkeypatch.setenv("SNLINT_CACHE_DIR", str(tmp_path / "cache"))
 
-    def entries(count: int) -> dict[str, tuple[int, int, list[Record]]]:
-        return {
-            f"exports/{index}.xml": (100, 5, [Record("windows_credentials", f"{index:032x}", {
-                "user_name": Value("svc@contoso.com", Position(f"exports/{index}.xml", 3, 12)),
-            }, Position(f"exports/{index}.xml", 2, 1))])
-            for index in range(count)
-        }
+    def document(count: int) -> tuple[str, bytes, bytes, dict[int, Any]]:
+        paths = [f"exports/{index}.xml" for index in range(count)]
+        records = {index: _encode(path, [Record("windows_credentials", f"{index:032x}", {
+            "user_name": Value("svc@contoso.com", Position(path, 3, 12)),
+        }, Position(path, 2, 1))]) for index, path in enumerate(paths)}
+        return "\0".join(paths), *_packed([100] * count, [5] * count), records
 
     def measure(count: int) -> float:
         name = f"context-{count}.json"
-        _store(name, "key", entries(count))
+        _store(name, "key", *document(count))
         best = float("inf")
         gc.disable()
         try:
             for _ in range(3):
                 started = time.process_time()
-                assert len(_load(name, "key")) == count
+                loaded = _load(name, "key")
+                assert loaded is not None
+                paths = loaded[0].split("\0")
+                assert len(paths) == count
+                assert sum(len(_decode(paths[index], data)) for index, data in loaded[3].items()) == count
                 best = min(best, time.process_time() - started)
         finally:
             gc.enable()
