@@ -4,7 +4,7 @@ once per repository per process.
 git runs so that no repository configuration can execute anything: the fsmonitor hook off (an untrusted
 repository's `core.fsmonitor` names a command), hooks pointed at /dev/null, no pager, no terminal prompt, no
 optional locks, stdin closed, and a bounded time; its process group is killed on timeout (a grandchild holding the
-pipes cannot hang snlint). A failure is a `GitFailure` with a reason the caller shows, never an exception.
+pipes or files cannot hang snlint). A failure is a `GitFailure` with a reason the caller shows, never an exception.
 """
 
 from __future__ import annotations
@@ -62,9 +62,54 @@ def run_git(root: str, *arguments: str, timeout: float | None = None) -> bytes |
     return process if isinstance(process, GitFailure) else _finish(root, process, timeout)
 
 
-def _start(root: str, arguments: Sequence[str]) -> subprocess.Popen[bytes] | GitFailure:
-    import subprocess  # here: outside a repository, a run never needs subprocess (~2 ms of start-up)
+class _Spawned:
+    """A git started with os.posix_spawnp whose output and errors go to unnamed files (Linux's O_TMPFILE): snlint
+    then needs no subprocess module (importing it, with signal, threading and selectors, is ~3 ms of a ~50 ms
+    pre-commit run: bench/README.md, "Start-up"), and git never waits for snlint to empty a pipe. Elsewhere git runs
+    through subprocess with pipes."""
 
+    __slots__ = ("errors", "output", "pid", "returncode")
+
+    def __init__(self, pid: int, output: BinaryIO, errors: BinaryIO) -> None:
+        self.pid = pid
+        self.output = output
+        self.errors = errors
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float) -> bool:
+        """True once git has exited (its exit code in `returncode`), False after `timeout` seconds. Polled, with a
+        pause growing to 10 ms: a prefetched listing has usually ended before snlint asks for it."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        pause = 0.0005
+        while True:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(pause, left))
+            pause = min(2 * pause, 0.01)
+
+    def kill(self) -> None:
+        """Kill git and its process group, reap it, close its files."""
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        self.close()
+
+    def close(self) -> None:
+        self.output.close()
+        self.errors.close()
+
+
+def _start(root: str, arguments: Sequence[str]) -> _Spawned | subprocess.Popen[bytes] | GitFailure:
     environment = {
         **os.environ,
         "GIT_OPTIONAL_LOCKS": "0",
@@ -73,62 +118,89 @@ def _start(root: str, arguments: Sequence[str]) -> subprocess.Popen[bytes] | Git
         "PAGER": "cat",
     }
     command = ["git", *_SAFE, "-C", root, *arguments]
-    output = _unnamed_file()
+    files = _unnamed_files() if hasattr(os, "posix_spawnp") else None
+    if files is not None:
+        output, errors = files
+        try:
+            with open(os.devnull, "rb") as nothing:
+                pid = os.posix_spawnp("git", command, environment, setsid=True, file_actions=[
+                    (os.POSIX_SPAWN_DUP2, nothing.fileno(), 0),
+                    (os.POSIX_SPAWN_DUP2, output.fileno(), 1),
+                    (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+                ])
+        except OSError as error:
+            output.close()
+            errors.close()
+            return GitFailure(root, f"cannot run git: {error.strerror or error}")
+        return _Spawned(pid, output, errors)
+    import subprocess  # here, and only where there are no unnamed files
+
     try:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if output is None else output,
-            stderr=subprocess.PIPE, env=environment, start_new_session=_POSIX,
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+            start_new_session=_POSIX,
         )
     except OSError as error:
+        return GitFailure(root, f"cannot run git: {error.strerror or error}")
+
+
+def _unnamed_files() -> tuple[BinaryIO, BinaryIO] | None:
+    """Two files without a name, 0600, gone when closed (Linux's O_TMPFILE), for git's output and errors; None where
+    there are none. They hold what git prints: file names and messages."""
+    output = _unnamed_file()
+    errors = _unnamed_file() if output is not None else None
+    if output is None or errors is None:
         if output is not None:
             output.close()
-        return GitFailure(root, f"cannot run git: {error.strerror or error}")
-    if output is not None:
-        _outputs[process.pid] = output
-    return process
-
-
-_outputs: dict[int, BinaryIO] = {}  # a running git's process id -> the file it writes its output to
+        return None
+    return output, errors
 
 
 def _unnamed_file() -> BinaryIO | None:
-    """A file without a name, 0600, gone when closed (Linux's O_TMPFILE), or None where there is none (git then
-    writes to a pipe). A pipe holds git at its first 64 KiB until snlint reads them, so a prefetched listing would
-    wait for snlint to start; a file lets git write it all (1.8 MB for 20,000 files) on another core meanwhile. It
-    holds what git prints: file names."""
     flag = getattr(os, "O_TMPFILE", 0)
     if not flag:
         return None
     try:
-        fd = os.open(os.environ.get("TMPDIR") or "/tmp", flag | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = os.open(os.environ.get("TMPDIR") or "/tmp", flag | os.O_RDWR | os.O_CLOEXEC, 0o600)
     except OSError:  # no such folder, or a file system without unnamed files
         return None
     return open(fd, "w+b")
 
 
-def _finish(root: str, process: subprocess.Popen[bytes], timeout: float | None) -> bytes | GitFailure:
+def _finish(root: str, process: _Spawned | subprocess.Popen[bytes], timeout: float | None) -> bytes | GitFailure:
     """The output of a started git, or why it failed; after `timeout` seconds it is killed with its children."""
-    import subprocess
-
     limit = TIMEOUT if timeout is None else timeout
-    written = _outputs.pop(process.pid, None)
-    with process, written if written is not None else contextlib.nullcontext():
-        try:
-            output, errors = process.communicate(timeout=limit)
-        except subprocess.TimeoutExpired:
-            _kill(process)
+    if isinstance(process, _Spawned):
+        if not process.wait(limit):
+            process.kill()
             return GitFailure(root, f"git did not answer within {limit:g} s")
-        if process.returncode != 0:
-            first = errors.decode("utf-8", "replace").strip().splitlines()
-            return GitFailure(root, f"git failed ({first[0] if first else f'exit code {process.returncode}'})")
-        if written is not None:
-            written.seek(0)
-            output = written.read()
+        try:
+            process.errors.seek(0)
+            errors = process.errors.read(64 * 1024)
+            process.output.seek(0)
+            output = process.output.read() if process.returncode == 0 else b""
+        finally:
+            process.close()
+    else:
+        import subprocess
+
+        with process:
+            try:
+                output, errors = process.communicate(timeout=limit)
+            except subprocess.TimeoutExpired:
+                _kill(process)
+                return GitFailure(root, f"git did not answer within {limit:g} s")
+    if process.returncode != 0:
+        first = errors.decode("utf-8", "replace").strip().splitlines()
+        return GitFailure(root, f"git failed ({first[0] if first else f'exit code {process.returncode}'})")
     return output
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
+def _kill(process: _Spawned | subprocess.Popen[bytes]) -> None:
     """Kill git and whatever it started (a grandchild holding the pipes must not hang snlint), then reap it."""
+    if isinstance(process, _Spawned):
+        process.kill()
+        return
     if _POSIX:
         import signal
 
@@ -137,12 +209,9 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     else:
         process.kill()
     process.communicate()
-    written = _outputs.pop(process.pid, None)
-    if written is not None:
-        written.close()
 
 
-_started: dict[str, subprocess.Popen[bytes]] = {}  # root -> its `ls-files` process, started by prefetch()
+_started: dict[str, _Spawned | subprocess.Popen[bytes]] = {}  # root -> its `ls-files` process, started by prefetch()
 
 
 def prefetch(start: str = ".") -> None:
