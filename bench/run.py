@@ -47,16 +47,18 @@ SCENARIOS = ("named-warm", "named-cold", "batches", "repo", "large", "small", "g
 @dataclass(frozen=True)
 class Sizes:
     update_mb: float  # the large update set
-    growth_mb: tuple[float, ...]  # snlint alone on these sizes (the large one is measured again here)
+    growth_mb: tuple[float, ...]  # snlint alone on these sizes (the large one is measured again here), and on
+    # an update set with no updates (size 0: the fixed cost of reading an update set, subtracted from the others)
     files: int  # the repository linted whole and in pre-commit batches
     named_repo_files: int  # the repository around the one named file
     jobs_repos: tuple[int, ...]  # repositories on which --jobs 1 is compared with --jobs <cores>
     repeat: int
     small_repeat: int  # the small file: short runs, more rounds
+    growth_repeat: int  # growth: the per-MiB time at 1 MiB is a few ms over the fixed cost, so it takes more rounds
 
 
-FULL = Sizes(200, (1, 10, 100, 400), 20_000, 2_000, (2_640, 20_000), repeat=5, small_repeat=20)
-QUICK = Sizes(1, (0.25, 1), 60, 30, (40,), repeat=1, small_repeat=2)
+FULL = Sizes(200, (1, 10, 100, 400), 20_000, 2_000, (2_640, 20_000), repeat=5, small_repeat=20, growth_repeat=9)
+QUICK = Sizes(1, (0.25, 1), 60, 30, (40,), repeat=1, small_repeat=2, growth_repeat=1)
 
 
 # --- finding and calling the tools ------------------------------------------------------------------------
@@ -362,15 +364,15 @@ def build_scenarios(args: argparse.Namespace, setup: Setup) -> list[Scenario]:
         ))  # fmt: skip
     if "growth" in wanted and setup.snlint:
         tools = []
-        for size in sizes.growth_mb:
+        for size in (0, *sizes.growth_mb):
             path = ensure_update_set(args.out, size)
             tools.append(Tool(
                 f"snlint [{size_text(path)}]", "snlint", [[*setup.snlint, path.name]], path.parent,
-                snlint_env(setup, "growth"), (0, 1), size_mb=path.stat().st_size / generate.MIB,
+                snlint_env(setup, "growth"), (0, 1), size_mb=path.stat().st_size / generate.MIB if size else 0.0,
             ))  # fmt: skip
         scenarios.append(Scenario(
             "growth", "snlint alone on update sets of growing size", "one process each", tools,
-            [generate.update_set_path(args.out, s) for s in sizes.growth_mb], max(1, sizes.repeat - 2),
+            [generate.update_set_path(args.out, s) for s in (0, *sizes.growth_mb)], sizes.growth_repeat,
         ))  # fmt: skip
     if "jobs" in wanted and setup.snlint:
         scenarios.append(jobs_scenario(args, setup))
@@ -505,21 +507,23 @@ def render(report: dict[str, Any]) -> str:
 
 
 def growth_sentence(growth: dict[str, Any], small: dict[str, Any] | None) -> str:
-    """Time per MiB at each size, after start-up (snlint's median on the small file) is subtracted."""
+    """Time per MiB at each size once the fixed cost is subtracted: snlint's median on an update set with no
+    updates (the same reader and modules as the others; the small record file's start-up imports less)."""
     tools = [t for t in growth["tools"] if t["median_s"] is not None]
-    if not tools:
+    fixed = next((t for t in tools if t["size_mb"] == 0), None)
+    sized = [t for t in tools if t["size_mb"]]
+    if fixed is None or not sized:
         return "Growth: not measured."
-    start = next((t["median_s"] for t in small["tools"] if t["role"] == "snlint"), None) if small else None
-    start = start or 0.0
-    per_mb = [(t["size_mb"], (t["median_s"] - start) / t["size_mb"], t["peak_rss_mb"]) for t in tools]
+    start = fixed["median_s"]
+    per_mb = [(t["size_mb"], (t["median_s"] - start) / t["size_mb"], t["peak_rss_mb"]) for t in sized]
     steps = ", ".join(f"{size:.3g} MiB {1000 * each:.1f}" for size, each, _ in per_mb)
-    big = [(size, each) for size, each, _ in per_mb if size >= 10] or [per_mb[-1][:2]]
-    spread = max(each for _, each in big) / min(each for _, each in big) - 1
+    spread = max(each for _, each, _ in per_mb) / min(each for _, each, _ in per_mb) - 1
     return (
-        f"Growth (snlint alone; ms per MiB once the {1000 * start:.0f} ms start-up of the small-file run is "
-        f"subtracted): {steps}; from {big[0][0]:.3g} MiB to {big[-1][0]:.3g} MiB time per MiB varies by "
-        f"{100 * spread:.0f}%. Peak RSS: {per_mb[0][2]:.1f} MB at {per_mb[0][0]:.3g} MiB, {per_mb[-1][2]:.1f} MB at "
-        f"{per_mb[-1][0]:.3g} MiB."
+        f"Growth (snlint alone, medians of {growth['rounds']} rounds; ms per MiB once the fixed cost, "
+        f"{1000 * start:.0f} ms for an update set with no updates, is subtracted): {steps}; from "
+        f"{per_mb[0][0]:.3g} MiB to {per_mb[-1][0]:.3g} MiB time per MiB varies by {100 * spread:.0f}%. Peak RSS: "
+        f"{fixed['peak_rss_mb']:.1f} MB with no updates, {per_mb[0][2]:.1f} MB at {per_mb[0][0]:.3g} MiB, "
+        f"{per_mb[-1][2]:.1f} MB at {per_mb[-1][0]:.3g} MiB."
     )
 
 
@@ -576,7 +580,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.sizes = QUICK if args.quick else FULL
     if args.repeat:
-        args.sizes = dataclasses.replace(args.sizes, repeat=args.repeat, small_repeat=4 * args.repeat)
+        args.sizes = dataclasses.replace(args.sizes, repeat=args.repeat, small_repeat=4 * args.repeat,
+                                         growth_repeat=args.repeat)
     with tempfile.TemporaryDirectory(prefix="snlint-bench-") as tmp:
         report = benchmark(args, Path(tmp))
     args.results_dir.mkdir(parents=True, exist_ok=True)
