@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import dataclasses
 import importlib.metadata
+import itertools
 import json
 import os
 import platform
@@ -47,8 +48,7 @@ SCENARIOS = ("named-warm", "named-cold", "batches", "repo", "large", "small", "g
 @dataclass(frozen=True)
 class Sizes:
     update_mb: float  # the large update set
-    growth_mb: tuple[float, ...]  # snlint alone on these sizes (the large one is measured again here), and on
-    # an update set with no updates (size 0: the fixed cost of reading an update set, subtracted from the others)
+    growth_mb: tuple[float, ...]  # snlint alone on these sizes (the large one is measured again here)
     files: int  # the repository linted whole and in pre-commit batches
     named_repo_files: int  # the repository around the one named file
     jobs_repos: tuple[int, ...]  # repositories on which --jobs 1 is compared with --jobs <cores>
@@ -363,16 +363,14 @@ def build_scenarios(args: argparse.Namespace, setup: Setup) -> list[Scenario]:
             three_tools(setup, [[small.name]], small.parent, "small"), [small], sizes.small_repeat,
         ))  # fmt: skip
     if "growth" in wanted and setup.snlint:
-        tools = []
-        for size in (0, *sizes.growth_mb):
-            path = ensure_update_set(args.out, size)
-            tools.append(Tool(
-                f"snlint [{size_text(path)}]", "snlint", [[*setup.snlint, path.name]], path.parent,
-                snlint_env(setup, "growth"), (0, 1), size_mb=path.stat().st_size / generate.MIB if size else 0.0,
-            ))  # fmt: skip
+        paths = [ensure_update_set(args.out, size) for size in sizes.growth_mb]
+        tools = [Tool(
+            f"snlint [{size_text(path)}]", "snlint", [[*setup.snlint, path.name]], path.parent,
+            snlint_env(setup, "growth"), (0, 1), size_mb=path.stat().st_size / generate.MIB,
+        ) for path in paths]  # fmt: skip
         scenarios.append(Scenario(
             "growth", "snlint alone on update sets of growing size", "one process each", tools,
-            [generate.update_set_path(args.out, s) for s in (0, *sizes.growth_mb)], sizes.growth_repeat,
+            paths, sizes.growth_repeat,
         ))  # fmt: skip
     if "jobs" in wanted and setup.snlint:
         scenarios.append(jobs_scenario(args, setup))
@@ -507,23 +505,25 @@ def render(report: dict[str, Any]) -> str:
 
 
 def growth_sentence(growth: dict[str, Any], small: dict[str, Any] | None) -> str:
-    """Time per MiB at each size once the fixed cost is subtracted: snlint's median on an update set with no
-    updates (the same reader and modules as the others; the small record file's start-up imports less)."""
-    tools = [t for t in growth["tools"] if t["median_s"] is not None]
-    fixed = next((t for t in tools if t["size_mb"] == 0), None)
-    sized = [t for t in tools if t["size_mb"]]
-    if fixed is None or not sized:
+    """What each further MiB costs between consecutive sizes: (time(b) - time(a)) / (b - a). Linear time means a
+    constant cost per MiB, and this measures it without estimating the fixed cost (start-up, first use of each code
+    path), which a per-MiB figure of one size would have to subtract."""
+    tools = sorted((t for t in growth["tools"] if t["median_s"] is not None), key=lambda t: t["size_mb"])
+    if len(tools) < 2:
         return "Growth: not measured."
-    start = fixed["median_s"]
-    per_mb = [(t["size_mb"], (t["median_s"] - start) / t["size_mb"], t["peak_rss_mb"]) for t in sized]
-    steps = ", ".join(f"{size:.3g} MiB {1000 * each:.1f}" for size, each, _ in per_mb)
-    spread = max(each for _, each, _ in per_mb) / min(each for _, each, _ in per_mb) - 1
+    steps = [
+        (a["size_mb"], b["size_mb"], (b["median_s"] - a["median_s"]) / (b["size_mb"] - a["size_mb"]))
+        for a, b in itertools.pairwise(tools)
+    ]
+    spread = max(each for *_, each in steps) / min(each for *_, each in steps) - 1
+    shown = ", ".join(f"{a:.3g} to {b:.3g} MiB {1000 * each:.1f}" for a, b, each in steps)
+    sizes = ", ".join(f"{t['size_mb']:.3g}" for t in tools)
+    first, last = tools[0], tools[-1]
     return (
-        f"Growth (snlint alone, medians of {growth['rounds']} rounds; ms per MiB once the fixed cost, "
-        f"{1000 * start:.0f} ms for an update set with no updates, is subtracted): {steps}; from "
-        f"{per_mb[0][0]:.3g} MiB to {per_mb[-1][0]:.3g} MiB time per MiB varies by {100 * spread:.0f}%. Peak RSS: "
-        f"{fixed['peak_rss_mb']:.1f} MB with no updates, {per_mb[0][2]:.1f} MB at {per_mb[0][0]:.3g} MiB, "
-        f"{per_mb[-1][2]:.1f} MB at {per_mb[-1][0]:.3g} MiB."
+        f"Growth (snlint alone on update sets of {sizes} MiB, medians of {growth['rounds']} rounds; ms per further "
+        f"MiB between consecutive sizes): {shown}; from {first['size_mb']:.3g} MiB to {last['size_mb']:.3g} MiB the "
+        f"cost per MiB varies by {100 * spread:.0f}%. Peak RSS: {first['peak_rss_mb']:.1f} MB at "
+        f"{first['size_mb']:.3g} MiB, {last['peak_rss_mb']:.1f} MB at {last['size_mb']:.3g} MiB."
     )
 
 
