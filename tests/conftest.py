@@ -80,3 +80,29 @@ def cpu_seconds(action: Callable[[], object], runs: int = 1) -> float:
         action()
         best = min(best, time.process_time() - start)
     return best
+
+
+def git(folder: Path | str, *arguments: str) -> str:
+    """The output of `git -C FOLDER ARGUMENTS`, which must succeed."""
+    return subprocess.run(["git", "-C", str(folder), *arguments], check=True, capture_output=True, text=True).stdout
+
+
+MAILBOX = "5cd9dd8c720952103a946777183c8872"
+
+
+def mailbox_credential(user: str, sys_id: str = MAILBOX, password: str = "") -> str:
+    """An Exchange Online Mailbox (Windows) credential as a list export: its sys_id at line 6, column 9; the
+    password element, when given, on the line before the user name."""
+    secret = f"<password>{password}</password>\n" if password else ""
+    return f"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <unload unload_date="2024-08-19 09:10:26">
+        <windows_credentials action="INSERT_OR_UPDATE">
+        <name>Exchange Online Mailbox</name>
+        <sys_class_name>windows_credentials</sys_class_name>
+        <sys_id>{sys_id}</sys_id>
+        <sys_updated_on>2024-08-19 09:10:26</sys_updated_on>
+        {secret}<user_name>{user}</user_name>
+        </windows_credentials>
+        </unload>
+    """

@@ -9,12 +9,11 @@ import os
 import pickle
 import shutil
 import stat
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write
+from conftest import git, write
 
 from linter import cache
 from linter.cli import main
@@ -101,8 +100,7 @@ CONTEXT_IDS = ("33cdef00e09752103a946777183c88bc", "1c5e9a3f7b2d52103a946777183c
                "9f3b2c1d0e5a52103a946777183c88a1")
 
 
-def git(folder: Path, *arguments: str) -> None:
-    subprocess.run(["git", "-C", str(folder), *arguments], check=True, capture_output=True)
+
 
 
 @pytest.fixture

@@ -7,42 +7,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import snlint, write
+from conftest import git, mailbox_credential, snlint, write
 
 from linter import gitfiles
 from linter.cli import main
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-MAILBOX = "5cd9dd8c720952103a946777183c8872"
 
-
-def credential(user: str, password: str = "") -> str:
-    """The Mailbox credential as a list export (its sys_id at line 6, column 9)."""
-    secret = f"<password>{password}</password>\n" if password else ""
-    return f"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <unload unload_date="2024-08-19 09:10:26">
-        <windows_credentials action="INSERT_OR_UPDATE">
-        <name>Exchange Online Mailbox</name>
-        <sys_class_name>windows_credentials</sys_class_name>
-        <sys_id>{MAILBOX}</sys_id>
-        <sys_updated_on>2024-08-19 09:10:26</sys_updated_on>
-        {secret}<user_name>{user}</user_name>
-        </windows_credentials>
-        </unload>
-    """
-
-
-def git(folder: Path, *arguments: str) -> str:
-    return subprocess.run(["git", "-C", str(folder), *arguments], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
@@ -50,8 +28,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository with the named Mailbox credential; the same record defined differently (CRD005 when it is
     read) lives outside the repository."""
     root = tmp_path / "repo"
-    write(root, "named.xml", credential("svc.exo@contoso.com"))
-    write(tmp_path, "outside/secret.xml", credential("someone.else@contoso.com", "CanaryOutside-1"))
+    write(root, "named.xml", mailbox_credential("svc.exo@contoso.com"))
+    write(tmp_path, "outside/secret.xml", mailbox_credential("someone.else@contoso.com", password="CanaryOutside-1"))
     git(root, "init", "-q")
     monkeypatch.chdir(root)
     monkeypatch.setenv("SNLINT_CACHE_DIR", str(tmp_path / "cache"))
@@ -76,7 +54,7 @@ def lint(capsys: pytest.CaptureFixture[str], *arguments: str) -> Located:
 
 def test_the_context_is_read(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The control case: the same conflicting record inside the repository is read as context."""
-    write(repo, "ctx.xml", credential("someone.else@contoso.com"))
+    write(repo, "ctx.xml", mailbox_credential("someone.else@contoso.com"))
     git(repo, "add", ".")
     assert lint(capsys, "named.xml") == [("CRD005", "ctx.xml", 6, 9)]
 
@@ -101,7 +79,7 @@ def test_a_tracked_symlink_to_a_fifo_or_a_device_does_not_hang(repo: Path, tmp_p
     (repo / "tty.xml").symlink_to("/dev/tty")
     (repo / "zero.xml").symlink_to("/dev/zero")
     git(repo, "add", "fifo.xml", "tty.xml", "zero.xml", "named.xml")
-    write(repo, "ctx.xml", credential("someone.else@contoso.com"))
+    write(repo, "ctx.xml", mailbox_credential("someone.else@contoso.com"))
     started = time.monotonic()
     result = snlint("--format", "json", "named.xml", cwd=repo, timeout=60)
     assert time.monotonic() - started < 30
@@ -113,7 +91,8 @@ def test_a_tracked_symlink_to_a_fifo_or_a_device_does_not_hang(repo: Path, tmp_p
 
 def test_context_files_over_the_size_limit_are_not_read(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo, ".snlint.yaml", "max-file-size: 2KB\n")
-    write(repo, "ctx.xml", credential("someone.else@contoso.com").replace("<name>", "<!--" + "x" * 4096 + "--><name>"))
+    padded = mailbox_credential("someone.else@contoso.com").replace("<name>", "<!--" + "x" * 4096 + "--><name>")
+    write(repo, "ctx.xml", padded)
     git(repo, "add", ".")
     assert lint(capsys, "named.xml") == []
     write(repo, ".snlint.yaml", "max-file-size: 8KB\n")
@@ -122,7 +101,7 @@ def test_context_files_over_the_size_limit_are_not_read(repo: Path, capsys: pyte
 
 def test_an_fsmonitor_command_in_the_repository_config_never_runs(repo: Path, tmp_path: Path) -> None:
     marker = tmp_path / "fsmonitor-ran"
-    write(repo, "ctx.xml", credential("someone.else@contoso.com"))
+    write(repo, "ctx.xml", mailbox_credential("someone.else@contoso.com"))
     git(repo, "add", ".")
     git(repo, "config", "core.fsmonitor", f"touch {marker}; echo")
     git(repo, "ls-files")  # the trap is real: plain git runs it
@@ -144,7 +123,7 @@ def fake_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None
 def test_a_failing_git_is_a_clear_message_and_the_repository_is_walked(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(repo, "ctx.xml", credential("someone.else@contoso.com"))
+    write(repo, "ctx.xml", mailbox_credential("someone.else@contoso.com"))
     fake_git(tmp_path, monkeypatch, "import sys\nsys.stderr.write('fatal: detected dubious ownership\\n')\n"
                                     "sys.exit(128)")
     findings, error = lint_with_errors(capsys, "named.xml")
@@ -156,7 +135,7 @@ def test_a_failing_git_is_a_clear_message_and_the_repository_is_walked(
 def test_a_hanging_git_is_stopped_within_the_time_limit(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(repo, "ctx.xml", credential("someone.else@contoso.com"))
+    write(repo, "ctx.xml", mailbox_credential("someone.else@contoso.com"))
     # git and a child of its own that holds the output pipe open
     fake_git(tmp_path, monkeypatch, "import subprocess, time\nsubprocess.Popen(['sleep', '60'])\ntime.sleep(60)")
     monkeypatch.setattr(gitfiles, "TIMEOUT", 1.0)

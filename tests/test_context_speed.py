@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cpu_seconds, write
+from conftest import MAILBOX, cpu_seconds, git, mailbox_credential, write
 
 from linter import gitfiles
 from linter.cli import main
@@ -27,32 +26,13 @@ from linter.settings import Settings
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-MAILBOX = "5cd9dd8c720952103a946777183c8872"
-
-
-def credential(sys_id: str, user: str) -> str:
-    """A Mailbox credential as a list export (its sys_id at line 6, column 9)."""
-    return f"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <unload unload_date="2024-08-19 09:10:26">
-        <windows_credentials action="INSERT_OR_UPDATE">
-        <name>Exchange Online Mailbox</name>
-        <sys_class_name>windows_credentials</sys_class_name>
-        <sys_id>{sys_id}</sys_id>
-        <sys_updated_on>2024-08-19 09:10:26</sys_updated_on>
-        <user_name>{user}</user_name>
-        </windows_credentials>
-        </unload>
-    """
-
 
 # a record of a table no rule reads: skipped by its first bytes, never parsed
 FILLER = ('<?xml version="1.0" encoding="UTF-8"?><record_update table="sys_properties"><sys_properties/>'
           "</record_update>\n")
 
 
-def git(folder: Path, *arguments: str) -> None:
-    subprocess.run(["git", "-C", str(folder), *arguments], check=True, capture_output=True)
+
 
 
 @pytest.fixture(autouse=True)
@@ -178,7 +158,7 @@ def exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for index in range(40):
         write(root, f"f{index // 10}/x{index:02}.xml", FILLER)
     for index, name in enumerate(("f0/x03.xml", "f1/x15.xml", "f3/x37.xml")):
-        write(root, name, credential(f"{index:032x}", f"user{index}@contoso.com"))
+        write(root, name, mailbox_credential(sys_id=f"{index:032x}", user=f"user{index}@contoso.com"))
     git(root, "init", "-q")
     monkeypatch.chdir(root)
     return root
@@ -208,7 +188,7 @@ def test_only_what_changed_is_read_again_and_the_records_keep_the_walks_order(ex
     assert len(first.read) == 3  # the files that hold no record a rule reads are skipped by their first bytes
     again = Spy()
     assert context(spy=again) == ALL and again.read == []
-    touch(exports / "f1/x15.xml", credential("f" * 32, "other@contoso.com"))
+    touch(exports / "f1/x15.xml", mailbox_credential(sys_id="f" * 32, user="other@contoso.com"))
     changed = Spy()
     assert context(spy=changed) == [ALL[0], ("f1/x15.xml", "f" * 32), ALL[2]]  # the walk's order, whatever was read
     assert changed.read == ["f1/x15.xml"]
@@ -216,7 +196,7 @@ def test_only_what_changed_is_read_again_and_the_records_keep_the_walks_order(ex
 
 def test_files_that_come_and_go_are_matched_by_path(exports: Path) -> None:
     context()
-    write(exports, "f0/new.xml", credential("a" * 32, "new@contoso.com"))  # sorts first in f0/
+    write(exports, "f0/new.xml", mailbox_credential(sys_id="a" * 32, user="new@contoso.com"))  # sorts first in f0/
     (exports / "f1/x15.xml").unlink()
     spy = Spy()
     assert context(spy=spy) == [("f0/new.xml", "a" * 32), ALL[0], ALL[2]]
@@ -232,7 +212,8 @@ def test_a_named_files_cached_records_serve_the_next_run(exports: Path) -> None:
     assert context("f1/x15.xml") == [ALL[0], ALL[2]]  # the run reads the named file itself
     spy = Spy()
     assert context("f0/x03.xml", spy=spy) == [ALL[1], ALL[2]] and spy.read == []
-    touch(exports / "f0/x03.xml", credential("b" * 32, "b@contoso.com"))  # edited, then named (committed)
+    # edited, then named (committed)
+    touch(exports / "f0/x03.xml", mailbox_credential(sys_id="b" * 32, user="b@contoso.com"))
     assert context("f0/x03.xml") == [ALL[1], ALL[2]]
     spy = Spy()
     assert context(spy=spy) == [("f0/x03.xml", "b" * 32), ALL[1], ALL[2]] and spy.read == ["f0/x03.xml"]
@@ -240,10 +221,10 @@ def test_a_named_files_cached_records_serve_the_next_run(exports: Path) -> None:
 
 def test_a_symlinked_context_files_stamp_is_its_targets(exports: Path) -> None:
     write(exports, ".gitignore", "private/\n")
-    write(exports, "private/mailbox.xml", credential("c" * 32, "c@contoso.com"))
+    write(exports, "private/mailbox.xml", mailbox_credential(sys_id="c" * 32, user="c@contoso.com"))
     (exports / "link.xml").symlink_to("private/mailbox.xml")
     assert ("link.xml", "c" * 32) in context()
-    touch(exports / "private/mailbox.xml", credential("d" * 32, "d@contoso.com"))  # the same size
+    touch(exports / "private/mailbox.xml", mailbox_credential(sys_id="d" * 32, user="d@contoso.com"))  # the same size
     assert ("link.xml", "d" * 32) in context()
 
 
@@ -286,7 +267,7 @@ def test_out_of_range_stamps_are_unknown_not_a_crash(exports: Path) -> None:
 def test_a_hook_run_from_a_subfolder_does_not_read_the_named_file_as_context(
     exports: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(exports, "f0/mailbox.xml", credential(MAILBOX, "svc@contoso.com"))
+    write(exports, "f0/mailbox.xml", mailbox_credential(sys_id=MAILBOX, user="svc@contoso.com"))
     monkeypatch.chdir(exports / "f0")
     files, named = context_inputs(Settings(), [Input("mailbox.xml", "xml", explicit=True)], PathFilter())
     assert "../f0/mailbox.xml" in files.paths and named == {"../f0/mailbox.xml"}
@@ -322,8 +303,8 @@ def test_reading_the_context_is_linear_in_the_number_of_files(tmp_path: Path, mo
     def measure(count: int) -> float:
         root = tmp_path / str(count)
         for index in range(count):
-            write(root, f"f{index // 20:04}/x{index}.xml", credential(f"{index:032x}", "u@contoso.com")
-                  if index % 50 == 0 else FILLER)
+            text = mailbox_credential("u@contoso.com", sys_id=f"{index:032x}") if index % 50 == 0 else FILLER
+            write(root, f"f{index // 20:04}/x{index}.xml", text)
         git(root, "init", "-q")
         monkeypatch.chdir(root)
         options = read_options()

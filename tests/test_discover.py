@@ -7,13 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write
+from conftest import git, write
 
 from linter import gitfiles
 from linter.cli import main
@@ -51,8 +50,7 @@ def read(capsys: pytest.CaptureFixture[str], *arguments: str) -> set[str]:
     return {item["path"] for item in report["findings"]}
 
 
-def git(folder: Path, *arguments: str) -> None:
-    subprocess.run(["git", "-C", str(folder), *arguments], check=True, capture_output=True)
+
 
 
 @pytest.fixture(autouse=True)
