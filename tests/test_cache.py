@@ -100,9 +100,6 @@ CONTEXT_IDS = ("33cdef00e09752103a946777183c88bc", "1c5e9a3f7b2d52103a946777183c
                "9f3b2c1d0e5a52103a946777183c88a1")
 
 
-
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository holding every container shape, each with a canary secret, and the named file."""

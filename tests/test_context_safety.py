@@ -21,8 +21,6 @@ from linter.cli import main
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository with the named Mailbox credential; the same record defined differently (CRD005 when it is

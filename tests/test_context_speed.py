@@ -32,9 +32,6 @@ FILLER = ('<?xml version="1.0" encoding="UTF-8"?><record_update table="sys_prope
           "</record_update>\n")
 
 
-
-
-
 @pytest.fixture(autouse=True)
 def fresh_listing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gitfiles.listing.cache_clear()

@@ -50,9 +50,6 @@ def read(capsys: pytest.CaptureFixture[str], *arguments: str) -> set[str]:
     return {item["path"] for item in report["findings"]}
 
 
-
-
-
 @pytest.fixture(autouse=True)
 def fresh_listing() -> None:
     gitfiles.listing.cache_clear()
