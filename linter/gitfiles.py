@@ -68,13 +68,14 @@ class _Spawned:
     pre-commit run: bench/README.md, "Start-up"), and git never waits for snlint to empty a pipe. Elsewhere git runs
     through subprocess with pipes."""
 
-    __slots__ = ("errors", "output", "pid", "returncode")
+    __slots__ = ("errors", "output", "pid", "returncode", "status_lost")
 
     def __init__(self, pid: int, output: BinaryIO, errors: BinaryIO) -> None:
         self.pid = pid
         self.output = output
         self.errors = errors
         self.returncode: int | None = None
+        self.status_lost = False
 
     def wait(self, timeout: float) -> bool:
         """True once git has exited (its exit code in `returncode`), False after `timeout` seconds. Polled, with a
@@ -83,16 +84,13 @@ class _Spawned:
 
         deadline = time.monotonic() + timeout
         pause = 0.0005
-        while True:
-            done, status = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                self.returncode = os.waitstatus_to_exitcode(status)
-                return True
+        while not self._reaped(os.WNOHANG):
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
             time.sleep(min(pause, left))
             pause = min(2 * pause, 0.01)
+        return True
 
     def kill(self) -> None:
         """Kill git and its process group, reap it, close its files."""
@@ -101,8 +99,20 @@ class _Spawned:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGKILL)
         if self.returncode is None:
-            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            self._reaped(0)
         self.close()
+
+    def _reaped(self, options: int) -> bool:
+        """Collect git's exit code if it has exited (waitpid with `options`). When snlint was started with SIGCHLD
+        ignored, the system reaps git itself and its exit code is lost: then git's error output tells (_finish)."""
+        try:
+            done, status = os.waitpid(self.pid, options)
+        except ChildProcessError:
+            self.returncode, self.status_lost = 0, True
+            return True
+        if done:
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return bool(done)
 
     def close(self) -> None:
         self.output.close()
@@ -120,14 +130,21 @@ def _start(root: str, arguments: Sequence[str]) -> _Spawned | subprocess.Popen[b
     command = ["git", *_SAFE, "-C", root, *arguments]
     files = _unnamed_files() if hasattr(os, "posix_spawnp") else None
     if files is not None:
+        import signal
+
         output, errors = files
         try:
             with open(os.devnull, "rb") as nothing:
-                pid = os.posix_spawnp("git", command, environment, setsid=True, file_actions=[
-                    (os.POSIX_SPAWN_DUP2, nothing.fileno(), 0),
-                    (os.POSIX_SPAWN_DUP2, output.fileno(), 1),
-                    (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
-                ])
+                pid = os.posix_spawnp(
+                    "git", command, environment, setsid=True,
+                    setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # Python ignores them; git must not (as subprocess)
+                    file_actions=[
+                        (os.POSIX_SPAWN_DUP2, nothing.fileno(), 0),
+                        (os.POSIX_SPAWN_DUP2, output.fileno(), 1),
+                        (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+                        *((os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited()),
+                    ],
+                )
         except OSError as error:
             output.close()
             errors.close()
@@ -142,6 +159,20 @@ def _start(root: str, arguments: Sequence[str]) -> _Spawned | subprocess.Popen[b
         )
     except OSError as error:
         return GitFailure(root, f"cannot run git: {error.strerror or error}")
+
+
+def _inherited() -> list[int]:
+    """The inheritable descriptors above 2 that snlint itself was given (Python opens its own non-inheritable): git
+    gets none of them, as with subprocess's close_fds. Read from /proc, which the systems with unnamed files have."""
+    found = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd > 2:
+                with contextlib.suppress(OSError):  # the listing's own descriptor, closed by now
+                    if os.get_inheritable(fd):
+                        found.append(fd)
+    return found
 
 
 def _unnamed_files() -> tuple[BinaryIO, BinaryIO] | None:
@@ -171,12 +202,19 @@ def _finish(root: str, process: _Spawned | subprocess.Popen[bytes], timeout: flo
     """The output of a started git, or why it failed; after `timeout` seconds it is killed with its children."""
     limit = TIMEOUT if timeout is None else timeout
     if isinstance(process, _Spawned):
-        if not process.wait(limit):
+        try:
+            answered = process.wait(limit)
+        except BaseException:  # Ctrl-C while waiting: git goes too
+            process.kill()
+            raise
+        if not answered:
             process.kill()
             return GitFailure(root, f"git did not answer within {limit:g} s")
         try:
             process.errors.seek(0)
             errors = process.errors.read(64 * 1024)
+            if process.status_lost and errors.strip():
+                process.returncode = 1
             process.output.seek(0)
             output = process.output.read() if process.returncode == 0 else b""
         finally:
@@ -190,10 +228,18 @@ def _finish(root: str, process: _Spawned | subprocess.Popen[bytes], timeout: flo
             except subprocess.TimeoutExpired:
                 _kill(process)
                 return GitFailure(root, f"git did not answer within {limit:g} s")
+        if process.returncode == 0 and errors.strip() and _sigchld_ignored():
+            process.returncode = 1  # subprocess reads a lost exit code as 0: git's error output tells
     if process.returncode != 0:
         first = errors.decode("utf-8", "replace").strip().splitlines()
         return GitFailure(root, f"git failed ({first[0] if first else f'exit code {process.returncode}'})")
     return output
+
+
+def _sigchld_ignored() -> bool:
+    import signal
+
+    return hasattr(signal, "SIGCHLD") and signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
 
 
 def _kill(process: _Spawned | subprocess.Popen[bytes]) -> None:

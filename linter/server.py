@@ -70,11 +70,13 @@ def is_export(path: str) -> bool:
 def lint_buffer(path: str, text: str) -> tuple[list[Finding], dict[str, str]]:
     """The findings of the buffer `text` of file `path`, with the repository context, fixes prepared; and the
     documentation link of every rule that ran."""
+    from linter import gitfiles
     from linter.buffers import Buffer, NoMemoryFile, memory_file
     from linter.config import load_settings
     from linter.engine import run
     from linter.fix import prepare
 
+    gitfiles.listing.cache_clear()  # git's view is kept for one run: files come and go while the server runs
     settings = load_settings(None)
     data = text.encode("utf-8")
     buffers: dict[str, bytes] | None = {path: data}
