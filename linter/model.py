@@ -87,6 +87,9 @@ class Record:
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
+    def __repr__(self) -> str:  # what a failing test shows
+        return f"Record({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
+
     @property
     def path(self) -> str:
         return self.position.path

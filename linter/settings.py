@@ -83,9 +83,10 @@ class Settings(NamedTuple):
                 if type(value) is not type(default):
                     raise ValueError(name)
                 values[name] = value
-            elif isinstance(default, tuple) and name not in ("equivalent_domains", "suppress"):
+            elif isinstance(default, tuple) and name not in ("equivalent_domains", "suppress", "tables"):
                 values[name] = _strings(value)
         values["equivalent_domains"] = tuple(_strings(group) for group in _list(data["equivalent_domains"]))
+        values["tables"] = tuple(_pair(pair) for pair in _list(data["tables"]))
         values["per_path_ignores"] = {_string(glob): _strings(rules) for glob, rules in _dict(data["per_path_ignores"])}
         values["severity"] = {_string(rule): Severity(level) for rule, level in _dict(data["severity"])}
         values["fail_on"] = Severity(data["fail_on"])
@@ -127,6 +128,11 @@ def _dict(value: object) -> list[tuple[Any, Any]]:
 
 def _strings(value: object) -> tuple[str, ...]:
     return tuple(_string(item) for item in _list(value))
+
+
+def _pair(value: object) -> tuple[str, str]:
+    first, second = _strings(value)
+    return first, second
 
 
 def _position_data(position: Position | None) -> list[object] | None:

@@ -361,13 +361,17 @@ def test_a_cached_configuration_is_the_configuration(tmp_path: Path, monkeypatch
         exchange-online: {aliases: {ids: [x_cntso.], names: [Shared], mailbox: [Shared_MID]}}
         suppress: [{rule: EXO003, record: 8eb2e1938ab452103a946777183c88b2, reason: hybrid servers go in Q4}]
         secret-fields: [u_api_token]
+        context: [instance-exports]
+        tables: {"exports/aliases/*.json": sys_alias, "http_connection-*.json": http_connection}
         max-file-size: 10MB
         max-depth: 64
         jobs: 2
     """)
+    (tmp_path / "instance-exports").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SNLINT_CACHE_DIR", str(tmp_path / "cache"))
     fresh = config.load_settings()
+    assert fresh.tables == (("exports/aliases/*.json", "sys_alias"), ("http_connection-*.json", "http_connection"))
 
     def unread(path: str) -> None:
         raise AssertionError("read again")

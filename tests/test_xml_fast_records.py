@@ -247,6 +247,19 @@ def test_the_depth_limit_counts(tmp_path: Path) -> None:
     assert not fast and located(result) == [("refused", 3, 22 + 6 * 3)]
 
 
+@pytest.mark.parametrize(("data", "root"), [
+    ('<?xml version="1.0"?>\n<unload\u0301><x>&bogus;</x></unload\u0301>', "unload\u0301"),  # a combining accent
+    ('<record_update\u00b7><!-- snlint: ignore[CRD004] r --><x/></record_update\u00b7>', "record_update\u00b7"),
+    ('<!-- first -->\n<unload\u00b7 a="1"/>', "unload\u00b7"),  # a middle dot
+])
+def test_a_root_whose_name_goes_on_past_python_word_characters_is_not_an_export(tmp_path: Path, data: str,
+                                                                                root: str) -> None:
+    """XML names allow characters Python's \\w does not match: the root is `unload\u0301`, not `unload`."""
+    result, fast = compare(tmp_path / "root.xml", data.encode())
+    assert not fast and not result.is_export and result.findings == [] and result.ignores == []
+    assert result.reason == f"XML root element <{root}> is not a ServiceNow export"
+
+
 # -- suppressions -------------------------------------------------------------------------------------------------
 def test_suppressions_in_files_of_unread_tables(tmp_path: Path) -> None:
     """The comment handler stays: a suppression is taken at its place, in document order, also between records of a

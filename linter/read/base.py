@@ -71,6 +71,9 @@ class ReadResult:
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
+    def __repr__(self) -> str:  # what a failing test shows
+        return f"ReadResult({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
+
 
 class InputProblem(Exception):
     """A file (or part of it) that cannot be read: becomes an SN001 (unparseable) or SN002 (refused) finding."""
@@ -101,7 +104,7 @@ _WIDE_BOMS = (
     (b"\xfe\xff", "UTF-16"),
 )
 _WIDE_STARTS = ((b"<\x00\x00\x00", "UTF-32"), (b"\x00\x00\x00<", "UTF-32"), (b"<\x00", "UTF-16"), (b"\x00<", "UTF-16"))
-_WIDE_HEADS = tuple(head for head, _ in _WIDE_BOMS + _WIDE_STARTS)
+_WIDE_HEADS = tuple(head for head, _ in _WIDE_BOMS)  # the starts without a BOM hold a NUL
 
 
 def sniff_bytes(path: str, head: bytes) -> InputProblem | None:

@@ -44,7 +44,7 @@ UPDATE_FIELDS = frozenset({"action", "name", "sys_updated_on", "payload"})
 _UPDATE_NAME = re.compile(r"(.+)_[0-9a-f]{32}")
 _FIRST_RECORD = re.compile(r"<record_update\b[^>]*>\s*<([A-Za-z_][\w.\-]*)")
 _PROLOG_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
-_ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.\-:]*)")
+_ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.\-:]*)(?=[ \t\r\n/>])")  # the whole name: \w stops at some name characters
 # what _sniff_root finds in most files, found without decoding: an XML declaration (one `?`, at its end), white space
 # and the root's name, ASCII
 _USUAL_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^<>?]*\?>[ \t\r\n]*<([A-Za-z_][\w.\-:]*)[ \t\r\n/>]")
@@ -694,7 +694,7 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
     bom = head.startswith(b"\xef\xbb\xbf")
     root = _sniff_root(head)
     if root is not None and root not in ROOTS:
-        return _not_an_export(path, head, options, bom)
+        return _not_an_export(path, head, options, bom, root)
     document = _FileDocument(path, fd, options, bom)
     parser = document.parser
     try:
@@ -703,8 +703,8 @@ def read_xml(path: str, options: ReadOptions, fd: int, size: int) -> ReadResult:
             parser.Parse(head, True)  # the whole file, in one call
         else:
             document.stream(head, size)
-    except _NotAnExport:
-        return _not_an_export(path, head, options, bom)
+    except _NotAnExport as error:
+        return _not_an_export(path, head, options, bom, str(error))
     except InputProblem as error:
         document.problems.append(error)
     except ExpatError as error:
@@ -745,15 +745,15 @@ def _keeps_nothing(head: bytes, size: int, options: ReadOptions) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def _read_tags(tables: frozenset[str]) -> re.Pattern[bytes]:
-    """`<` and the name of one of `tables` or `sys_update_xml`, or the start of one: a tag that may be read, or
-    text that looks like one."""
+    """`<` followed by one of `tables` or `sys_update_xml`, possibly as the start of a longer name: a tag that may be
+    read, or text that looks like one."""
     return re.compile(b"<" + _alternatives(sorted(name.encode() for name in {*tables, UPDATE})))
 
 
 def _alternatives(names: list[bytes]) -> bytes:
-    """A regular expression matching the start of any of `names` (sorted, distinct), written as a tree of their
-    common prefixes: each `<` is tried against a few bytes, not against every name (one level per fork, so long
-    names do not nest deep)."""
+    """A regular expression matching any of `names` (sorted, distinct; each possibly the start of a longer name),
+    written as a tree of their common prefixes: each `<` is tried against a few bytes, not against every name (one
+    level per fork, so long names do not nest deep)."""
     first, last = names[0], names[-1]  # sorted: what these two start with, all do
     size = 0
     while size < len(first) and first[size] == last[size]:
@@ -768,9 +768,9 @@ def _alternatives(names: list[bytes]) -> bytes:
     return re.escape(common) + b"(?:" + b"|".join(_alternatives(group) for group in groups.values()) + b")"
 
 
-def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool) -> ReadResult:
-    """A file whose root is not an export is skipped; a nesting bomb at its start is still refused."""
-    result = ReadResult(is_export=False, reason=f"XML root element <{_sniff_root(head)}> is not a ServiceNow export")
+def _not_an_export(path: str, head: bytes, options: ReadOptions, bom: bool, root: str) -> ReadResult:
+    """A file whose root (`root`) is not an export is skipped; a nesting bomb at its start is still refused."""
+    result = ReadResult(is_export=False, reason=f"XML root element <{root}> is not a ServiceNow export")
     parser = ParserCreate("UTF-8")
     depth = 0
 
