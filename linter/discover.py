@@ -246,8 +246,8 @@ class _Walk:
         """Add the files under `folder` (a normalised path) to `found` in the walk's order: each folder's entries
         sorted by name, a subfolder's files in its place. Folder symlinks are not followed (no loops), nor file
         symlinks that lead out of the root."""
-        root = self._place(folder, self.view(folder), False, None, None)
-        walks = [self._entries(root, found)] if root is not None else []  # the folders being walked, innermost last
+        top = self._place(folder, self.view(folder), False, None, None)
+        walks = [self._entries(top, found)] if top is not None else []  # the folders being walked, innermost last
         while walks:
             subfolder = next(walks[-1], None)
             if subfolder is None:
@@ -482,6 +482,7 @@ def _mark(found: Files, named: Sequence[str], roots: Sequence[tuple[str, str]]) 
     file really is below a root, the walk shows it as that root's path and the folders between (it does not
     follow folder symlinks, so they are real ones), however the file was named (relative, absolute, through a
     symlinked folder). Each folder is resolved once (pre-commit names thousands of files, in few folders)."""
+    prefixes = [(_slashed(_prefix(walked)), root) for walked, root in roots]
     shown: dict[str, str] = {}
     real_folders: dict[str, str] = {}
     for path in named:
@@ -489,10 +490,10 @@ def _mark(found: Files, named: Sequence[str], roots: Sequence[tuple[str, str]]) 
         real = real_folders.get(folder)
         if real is None:
             real = real_folders[folder] = os.path.realpath(folder or os.curdir)
-        for walked, root in roots:
+        for prefix, root in prefixes:
             below = _below(real, root)
             if below is not None:
-                shown.setdefault(_slashed(_prefix(walked)) + (below + "/" if below else "") + name, path)
+                shown.setdefault(prefix + (below + "/" if below else "") + name, path)
     paths = found.paths
     for index in compress(range(len(paths)), map(shown.__contains__, paths)):
         found.named[index] = shown[paths[index]]
