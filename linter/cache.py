@@ -86,9 +86,8 @@ def load(name: str, key: str = "") -> Any:
                 if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > MAX_FILE_BYTES:
                     return None
                 data = handle.read(info.st_size + 1)  # (a file grown since is cut short: not JSON, a miss)
-        # decoded as store() encodes (json.loads on bytes would decode with surrogatepass, slower and refusing the
-        # undecodable bytes of a file name that surrogateescape carried)
-        stored = json.loads(data.decode("utf-8", "surrogateescape")) if len(data) <= MAX_FILE_BYTES else None
+        # store() writes ASCII (json.loads on bytes would first detect an encoding): anything else is a miss
+        stored = json.loads(data.decode("ascii")) if len(data) <= MAX_FILE_BYTES else None
     except (OSError, ValueError, RecursionError):
         return None
     return stored.get("value") if isinstance(stored, dict) and stored.get("key") == key else None
@@ -99,7 +98,11 @@ def store(name: str, value: object, key: str = "") -> None:
     if not _SUPPORTED:
         return
     document = {"key": key, "value": value}
-    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
+    try:  # ASCII, every other code point escaped: a text may hold any, even a lone surrogate (from a JSON export's
+        # escapes, or a file name's undecodable bytes), and each reads back as it was
+        data = json.dumps(document, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    except ValueError:  # a value JSON cannot hold: not stored
+        return
     if len(data) > MAX_FILE_BYTES:
         return
     try:

@@ -7,7 +7,7 @@ only, the skipped folders and the exclusions; every file is then opened without 
 reader (engine.read_file). Reading it must stay cheap on a repository with tens of thousands of files, on every
 commit, so:
 - the walk is stamped: it takes each folder's files from git's listing and lstats each once, which both checks the
-  file (regular, or a symlink that stays inside) and gives its stamp (size, modification time);
+  file (regular, or a symlink that stays inside) and gives its stamp (size, modification and change times, inode);
 - a record file whose first bytes name a table no rule reads is skipped without parsing;
 - the records are cached with the stamps as validated JSON (linter/cache.py), so a commit re-reads only what
   changed (pre-commit also splits long file lists into several runs, which then share the cache): the stamps of
@@ -22,13 +22,13 @@ import os
 import re
 import stat
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import compress
-from operator import ne, or_
+from operator import ne
 from typing import Any
 
 from linter import gitfiles
-from linter.discover import XML, Files, Input, PathFilter, as_walked, display, walk
+from linter.discover import XML, Files, Input, PathFilter, display, walk
 from linter.model import Position, Record, SecretForm, Value
 from linter.read.base import ReadOptions, ReadResult
 from linter.settings import Settings
@@ -37,7 +37,13 @@ __all__ = ["context_inputs", "read_context"]
 
 _TABLE = re.compile(rb"<record_update\b[^>]*?\btable=\"([^\"]+)\"")
 _ROOT = re.compile(rb"<(record_update|unload)\b")
-_FORMAT = 2  # of the cached document; another value is a miss
+_FORMAT = 3  # of the cached document; another value is a miss
+_COLUMNS = 4  # of a stamp: size, modification time, change time (ns), inode
+_STAMP = 8  # bytes a packed value
+_RANGE = 2**63  # of a packed signed value (an inode is packed unsigned)
+_BLOCK = 64  # stamps compared as one block of bytes
+_UNKNOWN = -1  # the size of a cached stamp that matches no file: read again
+_UNFIT = -2  # the size of this run's stamp of a file whose stamp does not fit (a time past 2262): never matches
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 Reader = Callable[[Sequence[Input], ReadOptions], list[ReadResult]]
@@ -50,24 +56,19 @@ def _relative(path: str) -> str:
         return path
 
 
-# The files of the context walk with their stamps, and which of them the run names: those are the run's own, but
-# stay in the walk, so that its list of files is the same in every run of a repository (pre-commit's several runs).
-Context = tuple[Files, set[str]]
-
-
-def context_inputs(settings: Settings, given: Sequence[Input], exclusion: PathFilter) -> Context:
+def context_inputs(settings: Settings, given: Sequence[str], exclusion: PathFilter) -> Files:
     """The context files: the configured `context` paths, else the enclosing git repository, walked by the walk's
-    rules, stamped (one stat a file, which is also the cache's freshness check); and the given files as that walk
-    shows them (the run reads them itself)."""
+    rules, stamped (one stat a file, which is also the cache's freshness check). The files the run reads itself
+    (`given`) stay in the walk, marked (Files.named): so its list of files is the same in every run of a
+    repository (pre-commit's several runs), and their records take their place in it."""
     if settings.context:
         paths = [path for path in settings.context if os.path.exists(path)]
     else:
         root = gitfiles.repository_root()
         if root is None:
-            return Files(), set()
+            return Files()
         paths = [_relative(root)]
-    return (walk(paths, exclusion, settings.respect_gitignore, stamped=True),
-            as_walked([item.path for item in given], paths))
+    return walk(paths, exclusion, settings.respect_gitignore, stamped=True, named=given)
 
 
 def _worth_reading(path: str, tables: frozenset[bytes]) -> bool:
@@ -92,7 +93,7 @@ def _worth_reading(path: str, tables: frozenset[bytes]) -> bool:
     return table is None or table.group(1) in tables
 
 
-# -- the cache: each context file's stamp (size, mtime), and the records of the few files that hold any ---------------
+# -- the cache: each context file's stamp, and the records of the few files that hold any ----------------------------
 def _where(position: Position) -> list[int]:
     return [position.line, position.column, position.end_line, position.end_column]
 
@@ -168,24 +169,34 @@ def _valid(path: str, data: object) -> bool:
 # What the cache holds of a run's files: the files (their paths joined by NULs: no path holds one, so the usual
 # case, the same files as the last run, is one compare), their stamps (_packed; a size of -1: not known), and the
 # records of the few that hold any, by index, decoded (and so validated) only when used.
-_Stamps = tuple[str, bytes, bytes, dict[int, Any]]
+_Stamps = tuple[str, bytes, dict[int, Any]]
 
 
-def _packed(sizes: Sequence[int], mtimes: Sequence[int], unknown: int = -1) -> tuple[bytes, bytes]:
-    """Stamps as signed 64-bit integers, so that comparing all of them is one bytes compare and loading them no
-    parse of thousands of JSON numbers. A stamp that does not fit (a modification time past 2262) gets the size
-    `unknown`: -1 in the cache, -2 for this run's stamps, so that they never match and the file is read each time."""
+def _packed(files: Files) -> bytes:
+    """This run's stamps as 64-bit integers, column after column (the sizes, then the modification times, ...), so
+    that comparing all of them is one bytes compare and loading them no parse of thousands of JSON numbers."""
+    columns = [files.sizes, files.mtimes, files.ctimes, files.inodes]
     try:
-        return array("q", sizes).tobytes(), array("q", mtimes).tobytes()
+        return _columns(columns)
     except OverflowError:
-        fits = [-_RANGE <= size < _RANGE and -_RANGE <= mtime < _RANGE
-                for size, mtime in zip(sizes, mtimes, strict=True)]
-        return (array("q", [size if ok else unknown for size, ok in zip(sizes, fits, strict=True)]).tobytes(),
-                array("q", [mtime if ok else 0 for mtime, ok in zip(mtimes, fits, strict=True)]).tobytes())
+        fitting = [stamp if _fits(*stamp) else (_UNFIT, 0, 0, 0) for stamp in zip(*columns, strict=True)]
+        return _columns([list(column) for column in zip(*fitting, strict=True)])
 
 
-_RANGE = 2**63
-_STAMP = 8  # bytes a packed stamp
+def _columns(columns: Sequence[Sequence[int]]) -> bytes:
+    """Stamp columns packed: the times and sizes signed, the inodes unsigned (st_ino is below 2**64)."""
+    size, mtime, ctime, inode = columns
+    return b"".join((array("q", size).tobytes(), array("q", mtime).tobytes(), array("q", ctime).tobytes(),
+                     array("Q", inode).tobytes()))
+
+
+def _fits(size: int, mtime: int, ctime: int, inode: int) -> bool:
+    return all(-_RANGE <= value < _RANGE for value in (size, mtime, ctime)) and 0 <= inode < 2 * _RANGE
+
+
+def _unknown(count: int) -> bytes:
+    """The stamps of `count` files not in the cache."""
+    return array("q", [_UNKNOWN]).tobytes() * count + bytes(_STAMP * count * (_COLUMNS - 1))
 
 
 def _load(name: str, key: str) -> _Stamps | None:
@@ -198,42 +209,44 @@ def _load(name: str, key: str) -> _Stamps | None:
     document = cache.load(name, key)
     if not isinstance(document, dict) or document.get("format") != _FORMAT:
         return None
-    paths, sizes, mtimes, records = (document.get(field) for field in ("paths", "sizes", "mtimes", "records"))
-    if not (isinstance(paths, str) and isinstance(sizes, str) and isinstance(mtimes, str)
-            and isinstance(records, list)):
+    paths, stamps, records = (document.get(field) for field in ("paths", "stamps", "records"))
+    if not (isinstance(paths, str) and isinstance(stamps, str) and isinstance(records, list)):
         return None
     try:
-        sizes_data, mtimes_data = binascii.a2b_base64(sizes), binascii.a2b_base64(mtimes)
+        packed = binascii.a2b_base64(stamps)
     except ValueError:  # binascii.Error
         return None
-    count = len(sizes_data) // _STAMP
-    if len(sizes_data) != len(mtimes_data) or len(sizes_data) % _STAMP:
+    if len(packed) % (_STAMP * _COLUMNS):
         return None  # (one stamp a path: checked where the paths are split)
+    count = len(packed) // (_STAMP * _COLUMNS)
     held = {
         item[0]: item[1] for item in records
         if isinstance(item, list) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] < count
     }
-    return paths, sizes_data, mtimes_data, held
+    return paths, packed, held
 
 
-def _store(name: str, key: str, paths: str, sizes: bytes, mtimes: bytes, records: dict[int, Any]) -> None:
+def _store(name: str, key: str, paths: str, stamps: bytes, records: dict[int, Any]) -> None:
     from linter import cache
 
     cache.store(name, {
-        "format": _FORMAT, "paths": paths,
-        "sizes": binascii.b2a_base64(sizes, newline=False).decode("ascii"),
-        "mtimes": binascii.b2a_base64(mtimes, newline=False).decode("ascii"),
+        "format": _FORMAT, "paths": paths, "stamps": binascii.b2a_base64(stamps, newline=False).decode("ascii"),
         "records": [[index, records[index]] for index in sorted(records)],
     }, key)
 
 
-def read_context(context: Context, options: ReadOptions, reader: Reader, use_cache: bool = True) -> list[Record]:
-    """The records of the context files (context_inputs) in their order, from the cache where a file's stamp is
-    unchanged (without `use_cache`, no cache is read or written)."""
-    files, named = context
-    paths, kinds = files.paths, files.kinds
+def read_context(
+    files: Files, own: Mapping[str, list[Record]], options: ReadOptions, reader: Reader, use_cache: bool = True
+) -> list[Record]:
+    """The records of the run in the walk's order: the context files' (context_inputs), from the cache where a
+    file's stamp is unchanged, and the run's own (`own`, by path) in the place of the files the walk marked as
+    named (those the walk does not reach come first). So records that tie resolve as they do in a run on the whole
+    repository, whichever of its files a run names. Without `use_cache`, no cache is read or written."""
+    paths, kinds, named = files.paths, files.kinds, files.named
+    placed = set(named.values())
+    first = [record for path, records in own.items() if path not in placed for record in records]
     if not paths:
-        return []
+        return first
     from linter import cache
 
     cache_name, cache_key = cache.key(
@@ -244,13 +257,13 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
     cached = _load(cache_name, cache_key) if use_cache else None
     joined = "\0".join(paths)
     were = _aligned(cached, joined, paths)
-    changed = _changed(were, *_packed(files.sizes, files.mtimes, unknown=-2))
-    unread = [index for index in changed if paths[index] not in named]  # the named files are the run's own
-    found: list[tuple[int, list[Record]]] = []  # (index, records) of the files that hold any
-    held = were[3]
-    kept = sorted(held.keys() - set(changed))
-    for index in kept:
-        if paths[index] not in named:
+    stamps = _packed(files)
+    changed = _changed(were[1], stamps, len(paths))
+    unread = [index for index in changed if index not in named]  # the named files are the run's own
+    found = [(index, own.get(path, [])) for index, path in named.items()]  # (index, records) of the files with any
+    held = were[2]
+    for index in sorted(held.keys() - set(changed)):
+        if index not in named:
             try:
                 found.append((index, _decode(paths[index], held[index])))
             except (ValueError, TypeError):
@@ -264,18 +277,17 @@ def read_context(context: Context, options: ReadOptions, reader: Reader, use_cac
         read[index] = _encode(paths[index], result.records)
     found.sort(key=_first)
     if use_cache and (read or cached is None or cached[0] != joined):
-        _store(cache_name, cache_key, joined, *_next(context, were, changed, kept, read))
-    return [record for _, records in found for record in records]
+        _store(cache_name, cache_key, joined, *_next(files, were, stamps, changed, read))
+    return first + [record for _, records in found for record in records]
 
 
 def _aligned(cached: _Stamps | None, joined: str, files: list[str]) -> _Stamps:
     """What `cached` holds of the `files` (`joined` by NULs)."""
     count = len(files)
     if cached is None:
-        sizes, mtimes = _packed([-1], [0])
-        return joined, sizes * count, mtimes * count, {}
-    paths, sizes, mtimes, records = cached
-    known = len(sizes) // _STAMP
+        return joined, _unknown(count), {}
+    paths, stamps, records = cached
+    known = len(stamps) // (_STAMP * _COLUMNS)
     if paths == joined and known == count:  # the usual case: the same files as the last run
         return cached
     # files came or went: matched by path (a dict lookup a file, on the first run after the change)
@@ -284,65 +296,60 @@ def _aligned(cached: _Stamps | None, joined: str, files: list[str]) -> _Stamps:
         return _aligned(None, joined, files)
     at = dict(zip(were, range(known), strict=True))
     old = [at.get(path, -1) for path in files]
-    were_sizes, were_mtimes = array("q", sizes), array("q", mtimes)
-    sizes, mtimes = _packed([were_sizes[was] if was >= 0 else -1 for was in old],
-                            [were_mtimes[was] if was >= 0 else 0 for was in old])
-    return joined, sizes, mtimes, {index: records[was] for index, was in enumerate(old) if was in records}
+    values, aligned = array("q", stamps), array("q")
+    for column in range(_COLUMNS):
+        base, unknown = column * known, _UNKNOWN if column == 0 else 0
+        aligned.extend([values[base + was] if was >= 0 else unknown for was in old])
+    return joined, aligned.tobytes(), {index: records[was] for index, was in enumerate(old) if was in records}
 
 
-def _changed(were: _Stamps, sizes: bytes, mtimes: bytes) -> list[int]:
-    """The files whose stamps differ from the cached ones. This runs on every commit over every file of the
-    repository, so it compares blocks of stamps as bytes (C loops), and a block that differs stamp by stamp."""
-    _, were_sizes, were_mtimes, _ = were
-    if were_sizes == sizes and were_mtimes == mtimes:
+def _changed(were: bytes, stamps: bytes, count: int) -> list[int]:
+    """The files whose stamps differ from the cached ones (both `count` files' _packed columns). This runs on every
+    commit over every file of the repository, so it compares blocks of stamps as bytes (C loops), and a block that
+    differs stamp by stamp."""
+    if were == stamps:
         return []
     changed: list[int] = []
-    step = _BLOCK * _STAMP
-    for start in range(0, len(sizes), step):
-        end = start + step
-        if were_sizes[start:end] != sizes[start:end] or were_mtimes[start:end] != mtimes[start:end]:
-            differ = map(or_, map(ne, array("q", were_sizes[start:end]), array("q", sizes[start:end])),
-                         map(ne, array("q", were_mtimes[start:end]), array("q", mtimes[start:end])))
-            changed.extend(compress(range(start // _STAMP, end // _STAMP), differ))
+    width, step = count * _STAMP, _BLOCK * _STAMP  # bytes a column, a block
+    for start in range(0, width, step):
+        spans = [(column + start, column + min(start + step, width)) for column in range(0, len(stamps), width)]
+        if any(were[low:high] != stamps[low:high] for low, high in spans):
+            old = zip(*(array("q", were[low:high]) for low, high in spans), strict=True)
+            new = zip(*(array("q", stamps[low:high]) for low, high in spans), strict=True)
+            changed.extend(compress(range(start // _STAMP, count), map(ne, old, new)))
     return changed
 
 
-_BLOCK = 64  # stamps
-
-
 def _next(
-    context: Context, were: _Stamps, changed: list[int], kept: list[int], read: dict[int, list[Any] | None]
-) -> tuple[bytes, bytes, dict[int, Any]]:
-    """The stamps and records to cache: this run's for the files it read or found unchanged; the cached ones for a
-    changed file that the run names (not read as context: they are still true of what they were taken from).
-    Nothing goes back into the cache unvalidated."""
-    files, named = context
-    _, were_sizes, were_mtimes, were_records = were
-    sizes, mtimes = list(files.sizes), list(files.mtimes)
-    old_sizes, old_mtimes = array("q", were_sizes), array("q", were_mtimes)
+    files: Files, were: _Stamps, stamps: bytes, changed: list[int], read: dict[int, list[Any] | None]
+) -> tuple[bytes, dict[int, Any]]:
+    """The stamps and records to cache. A file that neither changed nor holds records keeps this run's stamp; the
+    others get one decision each: read by this run, its records (not cacheable, or a stamp that does not fit: no
+    stamp, read again next time); else, a named file that changed, what the cache held of it (still true of what
+    it was taken from); else what the cache held. Nothing goes back into the cache unvalidated: a named file's
+    cached records were not decoded by this run, so they are validated here."""
+    _, were_stamps, held = were
+    count = len(files.paths)
+    next_stamps, old_stamps = array("q", stamps), array("q", were_stamps)
+    differ = set(changed)
     records: dict[int, Any] = {}
-    for index in kept:
-        if index not in read:
-            data = were_records[index]
-            if files.paths[index] not in named or _valid(files.paths[index], data):
+    for index in differ.union(held):
+        if index in read:
+            encoded = read[index]
+            if encoded is None or next_stamps[index] == _UNFIT:
+                next_stamps[index] = _UNKNOWN
+            elif encoded:
+                records[index] = encoded
+            continue
+        if index in differ:  # named: the stamp of what the cache holds of it
+            next_stamps[index::count] = old_stamps[index::count]
+        data = held.get(index)
+        if data is not None:
+            if index not in files.named or _valid(files.paths[index], data):
                 records[index] = data
             else:
-                sizes[index] = -1
-    for index, encoded in read.items():
-        if encoded is None:  # not cacheable: no stamp, read again next time
-            sizes[index] = -1
-        elif encoded:
-            records[index] = encoded
-    for index in changed:
-        if index not in read:  # named: what the cache held of it
-            data = were_records.get(index)
-            sizes[index], mtimes[index] = old_sizes[index], old_mtimes[index]
-            if data is not None:
-                if _valid(files.paths[index], data):
-                    records[index] = data
-                else:
-                    sizes[index] = -1
-    return *_packed(sizes, mtimes), records
+                next_stamps[index] = _UNKNOWN
+    return next_stamps.tobytes(), records
 
 
 def _first(item: tuple[int, list[Record]]) -> int:

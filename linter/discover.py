@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress
 from operator import methodcaller
 from typing import Any, NamedTuple
 
@@ -42,9 +43,17 @@ class Missing(Exception):
     """A path on the command line does not exist (a usage error)."""
 
 
-def display(path: str) -> str:
-    path = os.path.normpath(path)
+def _prefix(folder: str) -> str:
+    """What the walk puts before the names of the entries of `folder` (a normalised path) in the paths it shows."""
+    return "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep
+
+
+def _slashed(path: str) -> str:
     return path.replace(os.sep, "/") if os.sep != "/" else path
+
+
+def display(path: str) -> str:
+    return _slashed(os.path.normpath(path))
 
 
 def _below(absolute: str, base: str) -> str | None:
@@ -157,22 +166,27 @@ class Files:
     """The files of a run, as columns: a tuple per file would be a container per file (20,000 in a large
     repository, on every commit), and containers cost garbage-collector passes. (A plain class: start-up.)"""
 
-    __slots__ = ("kinds", "mtimes", "named", "paths", "sizes")
+    __slots__ = ("ctimes", "inodes", "kinds", "mtimes", "named", "paths", "sizes")
 
     def __init__(self) -> None:
         self.paths: list[str] = []  # as the walk shows them (`/`-separated)
         self.kinds: list[str] = []
-        self.sizes: list[int] = []  # in a stamped walk, the size and modification time (ns) of what the file holds
-        self.mtimes: list[int] = []  # (a symlink's target); 0 otherwise
-        self.named: set[int] = set()  # the files named as arguments (rather than found in a folder), by index
+        # In a stamped walk, the stamp of what each file holds (a symlink's target): its size, its modification and
+        # change times (ns: touch -r can set a modification time back, never a change time) and its inode (a file
+        # replaced by a rename). 0 otherwise.
+        self.sizes: list[int] = []
+        self.mtimes: list[int] = []
+        self.ctimes: list[int] = []
+        self.inodes: list[int] = []
+        self.named: dict[int, str] = {}  # the files the run names, by index: the path as named
 
-    def add(self, path: str, kind: str, size: int, mtime: int, named: bool = False) -> None:
-        if named:
-            self.named.add(len(self.paths))
+    def add(self, path: str, kind: str, info: os.stat_result | None) -> None:
         self.paths.append(path)
         self.kinds.append(kind)
-        self.sizes.append(size)
-        self.mtimes.append(mtime)
+        self.sizes.append(info.st_size if info else 0)
+        self.mtimes.append(info.st_mtime_ns if info else 0)
+        self.ctimes.append(info.st_ctime_ns if info else 0)
+        self.inodes.append(info.st_ino if info else 0)
 
 
 class _Place:
@@ -186,7 +200,7 @@ class _Place:
         absolute = os.path.abspath(folder)
         below = _below(absolute, view.root) if view is not None else None
         self.folder = folder  # as reached from the argument (normalised)
-        self.prefix = "" if folder == os.curdir else folder.rstrip(os.sep) + os.sep  # of its entries' paths
+        self.prefix = _prefix(folder)  # of its entries' paths
         self.absolute_prefix = absolute.rstrip(os.sep) + os.sep  # (the exclusions match absolute paths)
         self.view = view  # git's view of the work tree holding it (passed to its subfolders)
         self.listed = view if below is not None else None  # the same when the folder is inside that work tree
@@ -201,8 +215,9 @@ class _Walk:
     Each rule is written once, whichever way a folder's entries are enumerated: by the folder itself (os.scandir,
     whose entry types need no stat), or, in a stamped walk of a folder in git's view, by git's listing (each file
     is stat-ed anyway for its stamp, and that lstat also tells a regular file from a symlink, a folder or a file
-    deleted since). Paths are joined as strings and collected in one list (no generator per folder level): a
-    repository can hold tens of thousands of files, and this runs on every commit (pre-commit)."""
+    deleted since). Paths are joined as strings and added to one set of columns: a repository can hold tens of
+    thousands of files, and this runs on every commit (pre-commit). Folders are entered from a stack, not by
+    recursion: a repository may nest folders deeper than Python's recursion limit."""
 
     def __init__(
         self, root: str, exclude: PathFilter, gitignore: bool, seen: set[tuple[int, int]], stamped: bool
@@ -227,40 +242,53 @@ class _Walk:
             return None
         return found
 
-    def files(
-        self, folder: str, view: gitfiles.Listing | None, found: Files, app_only: bool = False,
-        app: str | None = None, info: os.stat_result | None = None,
-    ) -> None:
-        """Add the files under `folder` (a normalised path; `info`, its lstat when the caller has it) to `found`
-        in the walk's order (each folder's entries sorted by name), without following folder symlinks (no loops)
-        nor file symlinks that lead out of the root; with `app_only`, a source-control application folder (its
-        sys_app file and the record folders, not dictionary/); `app`, the application folder an
-        sn_source_control.properties above names."""
+    def files(self, folder: str, found: Files) -> None:
+        """Add the files under `folder` (a normalised path) to `found` in the walk's order: each folder's entries
+        sorted by name, a subfolder's files in its place. Folder symlinks are not followed (no loops), nor file
+        symlinks that lead out of the root."""
+        top = self._place(folder, self.view(folder), False, None, None)
+        walks = [self._entries(top, found)] if top is not None else []  # the folders being walked, innermost last
+        while walks:
+            subfolder = next(walks[-1], None)
+            if subfolder is None:
+                walks.pop()
+            else:
+                walks.append(self._entries(subfolder, found))
+
+    def _place(
+        self, folder: str, view: gitfiles.Listing | None, app_only: bool, app: str | None, info: os.stat_result | None
+    ) -> _Place | None:
+        """The folder `folder` to walk (`info`, its lstat when the caller has it), or None: gone, or walked already.
+        With `app_only`, a source-control application folder (its sys_app file and the record folders, not
+        dictionary/); `app`, the application folder an sn_source_control.properties above names."""
         try:
             info = os.stat(folder) if info is None else info
         except OSError:
-            return
+            return None
         if (info.st_dev, info.st_ino) in self.seen:
-            return
+            return None
         self.seen.add((info.st_dev, info.st_ino))
         if self.gitignore and os.path.lexists(os.path.join(folder, ".git")):
             view = self.view(folder)  # a work tree of its own (the argument's, or a nested repository)
-        place = _Place(folder, view, app_only, None if app_only else (source_control_app(folder) or app))
-        if place.listed is not None and self.stamped:
-            self._listed(place, place.listed, found)
-        else:
-            self._scanned(place, found)
+        return _Place(folder, view, app_only, None if app_only else (source_control_app(folder) or app))
 
-    def _enter(self, place: _Place, name: str, found: Files, info: os.stat_result | None) -> None:
-        """Walk the subfolder `name` of `place` unless a rule skips it: tool and VCS folders, an application
-        folder's other folders, the exclusions."""
+    def _entries(self, place: _Place, found: Files) -> Iterator[_Place]:
+        """Add the files of `place` to `found`, pausing at each subfolder to walk (yielded) so that its files come
+        in their place."""
+        if place.listed is not None and self.stamped:
+            return self._listed(place, place.listed, found)
+        return self._scanned(place, found)
+
+    def _enter(self, place: _Place, name: str, info: os.stat_result | None) -> _Place | None:
+        """The subfolder `name` of `place` to walk, or None when a rule skips it: tool and VCS folders, an
+        application folder's other folders, the exclusions."""
         if name in SKIP_DIRS or (place.app_only and name not in APP_FOLDERS):
-            return
+            return None
         if self.exclude and self.exclude.matches(place.absolute_prefix + name, folder=True):
-            return
+            return None
         path = place.prefix + name
         entering = place.app is not None and os.path.normpath(path) == place.app
-        self.files(path, place.view, found, app_only=entering, app=None if entering else place.app, info=info)
+        return self._place(path, place.view, entering, None if entering else place.app, info)
 
     def _kind(self, place: _Place, path: str, start: int) -> str | None:
         """The kind of the file `path` of `place` (its name begins at `start`), or None when the walk does not read
@@ -272,7 +300,7 @@ class _Walk:
             return None
         return kind
 
-    def _scanned(self, place: _Place, found: Files) -> None:
+    def _scanned(self, place: _Place, found: Files) -> Iterator[_Place]:
         """The entries of `place` as the folder holds them (git's view, when it applies, filters them)."""
         try:
             entries = sorted(os.scandir(place.folder), key=_name)
@@ -284,7 +312,9 @@ class _Walk:
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if listed is None or place.git_prefix + name in listed.folders:
-                        self._enter(place, name, found, None)
+                        subfolder = self._enter(place, name, None)
+                        if subfolder is not None:
+                            yield subfolder
                     continue
                 kind = self._kind(place, name, 0)
                 if kind is None or (listed is not None and place.git_prefix + name not in listed.files):
@@ -293,11 +323,11 @@ class _Walk:
                     info = entry.stat() if self.stamped else None
                 elif not entry.is_symlink() or (info := _followed(entry.path, self.root)) is None:
                     continue
-                found.add(place.prefix + name, kind, info.st_size if info else 0, info.st_mtime_ns if info else 0)
+                found.add(place.prefix + name, kind, info if self.stamped else None)
             except OSError:
                 continue
 
-    def _listed(self, place: _Place, listed: gitfiles.Listing, found: Files) -> None:
+    def _listed(self, place: _Place, listed: gitfiles.Listing, found: Files) -> Iterator[_Place]:
         """The entries of `place` as git lists them, in the order _scanned gives them. git's names are sorted, so a
         folder's names are one range of them, its subfolders' names sub-ranges (found by bisection): the files
         directly in the folder are the range less those sub-ranges."""
@@ -326,7 +356,9 @@ class _Walk:
             except OSError:
                 continue
             if stat.S_ISDIR(info.st_mode):
-                self._enter(place, name, found, info)
+                subfolder = self._enter(place, name, info)
+                if subfolder is not None:
+                    yield subfolder
         self._listed_files(place, direct[done:], found)
 
     def _listed_files(self, place: _Place, names: list[str], found: Files) -> None:
@@ -339,7 +371,8 @@ class _Walk:
             else [self._kind(place, name, start) for name in names]
         )
         lstat, regular = os.lstat, stat.S_ISREG
-        paths, kinds, sizes, mtimes = found.paths.append, found.kinds.append, found.sizes.append, found.mtimes.append
+        paths, kinds, sizes = found.paths.append, found.kinds.append, found.sizes.append
+        mtimes, ctimes, inodes = found.mtimes.append, found.ctimes.append, found.inodes.append
         for name, kind in zip(names, by_name, strict=True):
             if kind is None:
                 continue
@@ -357,6 +390,8 @@ class _Walk:
             kinds(kind)
             sizes(info.st_size)
             mtimes(info.st_mtime_ns)
+            ctimes(info.st_ctime_ns)
+            inodes(info.st_ino)
 
     def _subfolders(self, listed: gitfiles.Listing) -> dict[str, list[str]]:
         """The subfolders of each folder of git's view, by the folder (relative to the root, "" for the root),
@@ -381,12 +416,16 @@ def kind_of(path: str) -> str:
 
 
 def walk(
-    paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True, stamped: bool = False
+    paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True, stamped: bool = False,
+    named: Sequence[str] = (),
 ) -> Files:
     """The files of a run, in argument order then in the walk's order within folders; duplicates dropped.
-    `stamped`: with their stamps (a file that cannot be stat-ed is left out)."""
+    `stamped`: with their stamps (a file that cannot be stat-ed is left out). The files named as arguments are
+    marked (Files.named), and so are the `named` paths where the walk reaches them."""
     arguments = list(paths)
-    rows: dict[str, tuple[str, str, int, int, bool]] = {}  # several arguments: the files by normalised path
+    found = Files()
+    at: dict[str, int] = {}  # several arguments: each file's index, by normalised path
+    roots: list[tuple[str, str]] = []  # each folder argument (normalised) and its real path
     seen: set[tuple[int, int]] = set()
     for argument in arguments:
         try:  # one lstat per named file (pre-commit names thousands): a stat only for a symlink
@@ -399,49 +438,65 @@ def walk(
             except OSError:  # a dangling symlink: named, the reader refuses it
                 mode = 0
         if stat.S_ISDIR(mode):
-            walk = _Walk(os.path.realpath(argument), exclude, respect_gitignore, seen, stamped)
             if exclude.matches(argument, folder=True):
                 continue
-            folder = os.path.normpath(argument)
-            found = Files()
-            walk.files(folder, walk.view(folder), found)
+            folder, real = os.path.normpath(argument), os.path.realpath(argument)
+            roots.append((folder, real))
+            walked = found if len(arguments) == 1 else Files()  # one argument: nothing to deduplicate
+            _Walk(real, exclude, respect_gitignore, seen, stamped).files(folder, walked)
             if os.sep != "/":
-                found.paths[:] = [path.replace(os.sep, "/") for path in found.paths]
-            if len(arguments) == 1:
-                return found  # nothing to deduplicate (a walk enters each folder once)
-            for path, kind, size, mtime in zip(found.paths, found.kinds, found.sizes, found.mtimes, strict=True):
-                rows.setdefault(os.path.normpath(path), (path, kind, size, mtime, False))
+                walked.paths[:] = map(_slashed, walked.paths)
+            if walked is not found:
+                _merge(found, walked, at)
         elif not exclude.matches(argument):
-            size = mtime = 0
+            info = None
             if stamped:
                 try:
                     info = os.stat(argument)
                 except OSError:
                     continue
-                size, mtime = info.st_size, info.st_mtime_ns
-            rows[os.path.normpath(argument)] = (display(argument), kind_of(argument), size, mtime, True)
-    found = Files()
-    for row in rows.values():
-        found.add(*row)
+            path = display(argument)
+            index = at.setdefault(os.path.normpath(argument), len(found.paths))
+            if index == len(found.paths):
+                found.add(path, kind_of(argument), info)
+            found.named[index] = path
+    if named and roots:
+        _mark(found, named, roots)
     return found
 
 
-def as_walked(given: Sequence[str], arguments: Sequence[str]) -> set[str]:
-    """The `given` paths (normalised, as display() gives them) as the walk of `arguments` shows them, where it
-    reaches them."""
-    shown: set[str] = set()
-    for argument in arguments:
-        here = os.path.normpath(argument) == os.curdir
-        base = os.path.abspath(argument)
-        prefix = "" if here else display(argument).rstrip("/") + "/"
-        for path in given:
-            if here and not (os.path.isabs(path) or path == os.pardir or path.startswith("../")):
-                shown.add(path)  # below the current directory already: as the walk of "." shows it
-                continue
-            below = _below(os.path.abspath(path), base)
+def _merge(found: Files, walked: Files, at: dict[str, int]) -> None:
+    """Add to `found` the files of `walked` that it does not hold (`at`: the index of each file it holds)."""
+    for index, path in enumerate(walked.paths):
+        if at.setdefault(os.path.normpath(path), len(found.paths)) == len(found.paths):
+            found.paths.append(path)
+            found.kinds.append(walked.kinds[index])
+            found.sizes.append(walked.sizes[index])
+            found.mtimes.append(walked.mtimes[index])
+            found.ctimes.append(walked.ctimes[index])
+            found.inodes.append(walked.inodes[index])
+
+
+def _mark(found: Files, named: Sequence[str], roots: Sequence[tuple[str, str]]) -> None:
+    """Mark the `named` files in `found`, the walk of the folders `roots` (each as walked, and real): where a named
+    file really is below a root, the walk shows it as that root's path and the folders between (it does not
+    follow folder symlinks, so they are real ones), however the file was named (relative, absolute, through a
+    symlinked folder). Each folder is resolved once (pre-commit names thousands of files, in few folders)."""
+    prefixes = [(_slashed(_prefix(walked)), root) for walked, root in roots]
+    shown: dict[str, str] = {}
+    real_folders: dict[str, str] = {}
+    for path in named:
+        folder, name = os.path.split(path)
+        real = real_folders.get(folder)
+        if real is None:
+            real = real_folders[folder] = os.path.realpath(folder or os.curdir)
+        for prefix, root in prefixes:
+            below = _below(real, root)
             if below is not None:
-                shown.add(prefix + below if below else display(argument))
-    return shown
+                shown.setdefault(prefix + (below + "/" if below else "") + name, path)
+    paths = found.paths
+    for index in compress(range(len(paths)), map(shown.__contains__, paths)):
+        found.named[index] = shown[paths[index]]
 
 
 def discover(paths: Iterable[str], exclude: PathFilter = NO_FILTER, respect_gitignore: bool = True) -> list[Input]:

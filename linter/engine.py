@@ -218,6 +218,7 @@ def run(
     given = {item.path for item in inputs}
     reported: list[Finding] = []
     records: list[Record] = []
+    own: dict[str, list[Record]] = {}  # the records of each input, by path
     ignores: list[InlineIgnore] = []
     exports = 0  # files that are ServiceNow exports (or could not be read): what the summary counts
     skipped: list[tuple[str, str]] = []
@@ -226,6 +227,7 @@ def run(
         if not result.is_export:
             skipped.append((item.path, result.reason or "not a ServiceNow export"))
         records.extend(result.records)
+        own.setdefault(item.path, []).extend(result.records)
         ignores.extend(result.ignores)
         reported.extend(result.findings)
     # Context is needed only when the named files hold a record some rule reads: every finding about records
@@ -236,13 +238,13 @@ def run(
     if in_context:
         from linter.context import context_inputs, read_context
 
-        records.extend(
-            read_context(
-                context_inputs(settings, inputs, exclusion),
-                options,
-                lambda items, opts: read_all(items, opts, settings.jobs, debug),
-                use_cache=settings.cache,
-            )
+        # in the order of a run on the whole repository (records that tie resolve the same way)
+        records = read_context(
+            context_inputs(settings, list(own), exclusion),
+            own,
+            options,
+            lambda items, opts: read_all(items, opts, settings.jobs, debug),
+            use_cache=settings.cache,
         )
     bundle = resolve(records)
     context = checks.Context(bundle, profile, settings.secret_fields)

@@ -311,16 +311,19 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
     import time
 
     from linter.context import _decode, _encode, _load, _packed, _store
+    from linter.discover import Files
     from linter.model import Position, Record, Value
 
     monkeypatch.setenv("SNLINT_CACHE_DIR", str(tmp_path / "cache"))
 
-    def document(count: int) -> tuple[str, bytes, bytes, dict[int, Any]]:
+    def document(count: int) -> tuple[str, bytes, dict[int, Any]]:
         paths = [f"exports/{index}.xml" for index in range(count)]
         records = {index: _encode(path, [Record("windows_credentials", f"{index:032x}", {
             "user_name": Value("svc@contoso.com", Position(path, 3, 12)),
         }, Position(path, 2, 1))]) for index, path in enumerate(paths)}
-        return "\0".join(paths), *_packed([100] * count, [5] * count), records
+        files = Files()
+        files.sizes, files.mtimes, files.ctimes, files.inodes = [100] * count, [5] * count, [6] * count, [7] * count
+        return "\0".join(paths), _packed(files), records
 
     def measure(count: int) -> float:
         name = f"context-{count}.json"
@@ -334,7 +337,7 @@ def test_reading_the_context_cache_is_linear(tmp_path: Path, monkeypatch: pytest
                 assert loaded is not None
                 paths = loaded[0].split("\0")
                 assert len(paths) == count
-                assert sum(len(_decode(paths[index], data)) for index, data in loaded[3].items()) == count
+                assert sum(len(_decode(paths[index], data)) for index, data in loaded[2].items()) == count
                 best = min(best, time.process_time() - started)
         finally:
             gc.enable()

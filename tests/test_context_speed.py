@@ -111,15 +111,15 @@ def test_the_stamped_walk_gives_the_files_of_the_walk(
 ) -> None:
     """The walk of the context takes each folder's entries from git's listing; the walk of `snlint .` from the
     folder itself: the same files, in the same order, by the same rules; and each stamp is the file's (a symlink's
-    target's) size and modification time."""
+    target's) size, modification and change times and inode."""
     monkeypatch.chdir(tricky / here)
     exclusion = PathFilter([(str(tricky), patterns)])
     reference = [(item.path, item.kind) for item in discover(arguments, exclusion, gitignore)]
     stamped = walk(arguments, exclusion, gitignore, stamped=True)
     assert walked(stamped) == reference
-    for path, size, mtime in zip(stamped.paths, stamped.sizes, stamped.mtimes, strict=True):
+    for path, *stamp in zip(stamped.paths, stamped.sizes, stamped.mtimes, stamped.ctimes, stamped.inodes, strict=True):
         info = os.stat(path)
-        assert (size, mtime) == (info.st_size, info.st_mtime_ns), path
+        assert stamp == [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino], path
     assert reference
     if arguments == ["ignored", "vendor"]:  # inside an ignored folder: what git tracks there; a nested repository
         assert reference == [("ignored/tracked.xml", "xml"), ("vendor/lib/kept.xml", "xml")]
@@ -130,10 +130,11 @@ def test_the_stamped_walk_gives_the_files_of_the_walk(
 
 def test_the_context_is_the_walk_less_the_named_files(tricky: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tricky / "team")
-    given = [Input("t.xml", "xml", explicit=True), Input(str(tricky / "a.xml"), "xml", explicit=True)]
-    files, named = context_inputs(Settings(), given, PathFilter([(str(tricky), EXCLUDE)]))
+    files = context_inputs(Settings(), ["t.xml", str(tricky / "a.xml")], PathFilter([(str(tricky), EXCLUDE)]))
     assert files.paths == ["../" + path for path in WALKED]
-    assert named == {"../team/t.xml", "../a.xml"}  # as the walk shows them: not read again as context
+    # marked as the walk shows them: not read again as context
+    assert {files.paths[index]: path for index, path in files.named.items()} == {
+        "../team/t.xml": "t.xml", "../a.xml": str(tricky / "a.xml")}
 
 
 # -- the cache --------------------------------------------------------------------------------------------------------
@@ -164,8 +165,7 @@ def exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def context(*named: str, spy: Spy | None = None) -> list[tuple[str, str]]:
     """(path, sys_id) of the context records of a run naming `named`."""
     gitfiles.listing.cache_clear()
-    given = [Input(path, "xml", explicit=True) for path in named]
-    records = read_context(context_inputs(Settings(), given, PathFilter()), read_options(), spy or Spy())
+    records = read_context(context_inputs(Settings(), named, PathFilter()), {}, read_options(), spy or Spy())
     return [(record.path, record.sys_id) for record in records]
 
 
@@ -232,8 +232,8 @@ SECRET = [["windows_credentials", "e" * 32, [1, 1, 0, 0], False, "", 0,
 @pytest.mark.parametrize(
     ("forged", "kept"),
     [
-        ({"sizes": "not base64!"}, ALL),  # a miss: everything read again
-        ({"sizes": "AAAA"}, ALL),  # 3 bytes: not whole stamps
+        ({"stamps": "not base64!"}, ALL),  # a miss: everything read again
+        ({"stamps": "AAAA"}, ALL),  # 3 bytes: not whole stamps
         ({"paths": ["f0/x03.xml"]}, ALL),
         ({"paths": "f0/x03.xml"}, ALL),  # fewer paths than stamps
         ({"records": [[3, SECRET], [15, SECRET], [37, SECRET]]}, ALL),  # a secret value: invalid, read again
@@ -266,8 +266,8 @@ def test_a_hook_run_from_a_subfolder_does_not_read_the_named_file_as_context(
 ) -> None:
     write(exports, "f0/mailbox.xml", mailbox_credential(sys_id=MAILBOX, user="svc@contoso.com"))
     monkeypatch.chdir(exports / "f0")
-    files, named = context_inputs(Settings(), [Input("mailbox.xml", "xml", explicit=True)], PathFilter())
-    assert "../f0/mailbox.xml" in files.paths and named == {"../f0/mailbox.xml"}
+    files = context_inputs(Settings(), ["mailbox.xml"], PathFilter())
+    assert {files.paths[index]: path for index, path in files.named.items()} == {"../f0/mailbox.xml": "mailbox.xml"}
     main(["--format", "json", "mailbox.xml"])
     assert json.loads(capsys.readouterr().out)["findings"] == []  # no duplicate of itself
 
@@ -309,7 +309,7 @@ def test_reading_the_context_is_linear_in_the_number_of_files(tmp_path: Path, mo
         def run() -> None:
             gitfiles.listing.cache_clear()
             gitfiles.listing(str(root), (".xml", ".yaml", ".yml", ".json"))  # git's own time is not measured
-            records = read_context(context_inputs(Settings(), [], PathFilter()), options, Spy())
+            records = read_context(context_inputs(Settings(), [], PathFilter()), {}, options, Spy())
             assert len(records) == count // 50
 
         run()  # cold

@@ -1,6 +1,7 @@
 """The same update set committed twice (issue 11, section 8): a release copy under dist/ and a working copy under
 update-sets/, byte-identical. Identical definitions of a record are one definition: no CRD005, no finding twice,
-and every finding (and its notes) located in the first copy read: with files named, the named one.
+and every finding (and its notes) located in the first copy read: the first named (--no-context), else the first
+in the repository's walk, so that a run on named files (pre-commit) reports where `snlint .` (CI) does.
 
 The fixture (tests/fixtures/duplicate_update_sets) is one update set holding an EXO001 pair in an entity-escaped
 payload, two plaintext secrets (CRD002) in CDATA and escaped payloads, and an older update of the Mailbox
@@ -66,8 +67,9 @@ def test_pre_commit_names_the_working_copy_and_reads_the_release_copy_as_context
     # a folder the walk reads today (dist/ is being changed from skipped to read by issue 11, section 2)
     (repository / "dist").rename(repository / "release")
     subprocess.run(["git", "init", "-q"], cwd=repository, check=True)
-    assert findings(WORKING, cwd=repository) == expected(WORKING)
-    assert findings("--no-context", "release", cwd=repository) == expected("release/exchange_online_setup.xml")
+    release = expected("release/exchange_online_setup.xml")
+    assert findings(WORKING, cwd=repository) == findings(".", cwd=repository) == release
+    assert findings("--no-context", "release", cwd=repository) == release
 
 
 def test_copies_that_differ_are_still_a_conflict(tmp_path: Path) -> None:
