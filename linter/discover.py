@@ -333,7 +333,7 @@ class _Walk:
         directly in the folder are the range less those sub-ranges."""
         from bisect import bisect_left  # here: only a stamped walk needs it (start-up)
 
-        names = gitfiles.sorted_files(listed)
+        names = listed.sorted_files
         base = place.git_prefix
         low, high = (bisect_left(names, base), bisect_left(names, base[:-1] + "0")) if base else (0, len(names))
         subfolders = self._subfolders(listed).get(base[:-1], [])

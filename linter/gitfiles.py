@@ -37,6 +37,7 @@ class Listing(NamedTuple):
     root: str  # absolute
     files: frozenset[str]  # relative to root, `/`-separated
     folders: frozenset[str]  # every folder holding one of `files` (relative, `/`-separated; "" is the root)
+    sorted_files: list[str]  # `files` as `sorted` orders them (git lists them nearly so: cheap to sort on reading)
 
 
 class GitFailure(NamedTuple):
@@ -298,23 +299,7 @@ def listing(root: str, suffixes: tuple[str, ...]) -> Listing | GitFailure:
         while folder and folder not in folders:
             folders.add(folder)
             folder = folder[: max(folder.rfind("/"), 0)]
-    found = Listing(root, frozenset(files), frozenset(folders))
-    _sorted[root] = (found, files)
-    return found
-
-
-_sorted: dict[str, tuple[Listing, list[str]]] = {}  # root -> its listing, and the listing's files sorted
-
-
-def sorted_files(found: Listing) -> list[str]:
-    """`found.files` in sorted order (as `sorted` orders text), kept from when git's output was read (git lists
-    in nearly sorted order, so sorting them then costs little)."""
-    kept = _sorted.get(found.root)
-    if kept is not None and kept[0] is found:
-        return kept[1]
-    files = sorted(found.files)
-    _sorted[found.root] = (found, files)
-    return files
+    return Listing(root, frozenset(files), frozenset(folders), files)
 
 
 _warned: set[str] = set()
