@@ -48,7 +48,7 @@ def test_manifest_declares_both_hooks() -> None:
     assert (everything["entry"], everything["language"]) == ("snlint", "python")
     assert everything["pass_filenames"] is False and everything["always_run"] is True
     scripts = {point.name: point.value for point in entry_points(group="console_scripts")}
-    assert scripts.get("snlint") == "linter.cli:main"
+    assert scripts.get("snlint") == "linter.__main__:main"
 
 
 # --- a source-control repository of an Exchange Online setup --------------------------------------------------

@@ -207,3 +207,21 @@ def test_help_wraps_as_argparse_wraps_it(monkeypatch: pytest.MonkeyPatch, comman
     ours = (parser.format_usage(), sub.format_help())
     parser.formatter_class = sub.formatter_class = argparse.HelpFormatter
     assert ours == (parser.format_usage(), sub.format_help())
+
+
+def test_the_entry_point_collects_garbage_less_often(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`snlint` and `python -m linter` start with a first GC threshold of 20,000 (linter/__main__.py)."""
+    import gc
+
+    from linter.__main__ import main
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(sys, "argv", ["snlint", "--version"])
+    try:
+        with pytest.raises(SystemExit):
+            main()
+        assert gc.get_threshold() == (20_000, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+    assert capsys.readouterr().out.startswith("snlint ")
