@@ -1,10 +1,11 @@
 """`snlint server`: a Language Server (pygls) over stdio, so editors show findings where they are typed.
 
-Open XML, YAML and JSON exports are linted on open, change and save with the repository context, as a file named
-on the command line is; the buffer's text is read from memory (linter/buffers.py), never written to disk. Each
-finding is a diagnostic with the rule id as its code and the rule's documentation as its link; a finding with a
-safe fix offers it as a quick fix. LSP positions are 0-based lines and UTF-16 code units; snlint's are 1-based
-lines and code points: `lsp_range` converts between them, against the buffer's own text.
+Open XML, YAML and JSON exports are linted on open and save, and once typing pauses after a change (PAUSE), with
+the repository context, as a file named on the command line is; the buffer's text is read from memory
+(linter/buffers.py), never written to disk. Each finding is a diagnostic with the rule id as its code and the rule's
+documentation as its link; a finding with a safe fix offers it as a quick fix. LSP positions are 0-based lines and
+UTF-16 code units; snlint's are 1-based lines and code points: `lsp_range` converts between them, against the
+buffer's own text.
 
 pygls is an optional dependency (`pip install 'snlint[server]'`), imported only here.
 """
@@ -21,6 +22,7 @@ from linter.model import Finding, Position, Severity
 from linter.read.positions import line_starts
 
 NAME = "snlint"
+PAUSE = 0.3  # seconds without a change before a changed buffer is linted (each lint reads the repository context)
 _SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}  # LSP DiagnosticSeverity
 
 
@@ -162,6 +164,8 @@ def code_actions(uri: str, diagnostics_in_request: Sequence[Mapping[str, Any]]) 
 # -- the server ------------------------------------------------------------------------------------------------------
 def serve() -> int:
     """Run the language server on stdin/stdout until the client exits."""
+    import asyncio
+
     from lsprotocol import types
     from pygls.lsp.server import LanguageServer
 
@@ -186,20 +190,37 @@ def serve() -> int:
             types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=items)
         )
 
+    waiting: dict[str, asyncio.TimerHandle] = {}  # uri -> its lint once typing pauses
+
+    def now(uri: str) -> None:
+        stop_waiting(uri)
+        publish(uri)
+
+    def after_a_pause(uri: str) -> None:
+        """Lint a changed buffer once no change has come for PAUSE seconds: typing is one lint, not one a key."""
+        stop_waiting(uri)
+        waiting[uri] = asyncio.get_running_loop().call_later(PAUSE, now, uri)
+
+    def stop_waiting(uri: str) -> None:
+        handle = waiting.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        now(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        after_a_pause(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        now(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        stop_waiting(params.text_document.uri)
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )

@@ -153,6 +153,27 @@ def test_exo001_appears_and_goes_when_the_user_name_is_fixed(tmp_path: Path, cli
     assert [item.name for item in path.parent.iterdir()] == [path.name]  # no temporary file beside it
 
 
+def test_changes_typed_in_a_row_are_linted_once_typing_pauses(tmp_path: Path, client: Client) -> None:
+    """Each lint reads the repository context: a burst of changes (faster than linter.server.PAUSE) is one lint, of
+    the last version."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    path = tmp_path / "examples" / "update-sets" / "exchange_online_setup.xml"
+    text = path.read_text(encoding="utf-8")
+    uri = path.as_uri()
+    client.notify("textDocument/didOpen",
+                  {"textDocument": {"uri": uri, "languageId": "xml", "version": 1, "text": text}})
+    assert [item for item in client.diagnostics(uri, 1) if item["code"] == "EXO001"]
+    fixed = text.replace(f"&gt;{MAILBOX_USER}&lt;", f"&gt;{AUTHORISED}&lt;")
+    for version in range(2, 7):  # typed: the fix comes last
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"text": fixed if version == 6 else text}]})
+    seen: list[int] = []
+    message = client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                          and seen.append(m["params"].get("version")) is None and seen[-1] == 6)
+    assert seen == [6]  # versions 2 to 5 were never linted
+    assert not [item for item in message["params"]["diagnostics"] if item["code"] in ("EXO001", "EXO004")]
+
+
 def test_a_crd004_code_action_fixes_a_non_ascii_line(tmp_path: Path, client: Client) -> None:
     path = tmp_path / "credentials.yaml"
     text = (
