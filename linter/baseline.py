@@ -14,9 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from linter.discover import display
-from linter.model import Finding
-from linter.report import fingerprint
-from linter.report.files import write_atomic
+from linter.files import write_atomic
+from linter.model import Finding, fingerprint
 
 VERSION = 1
 Entry = tuple[str, str, str]  # (rule, path, fingerprint)

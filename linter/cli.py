@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from linter import __version__
+from linter.escape import printable
 from linter.model import Severity
 from linter.report import FORMATS as REPORT_FORMATS
-from linter.report import INVENTORY_FORMATS, emit, use_color
-from linter.report.escape import printable
+from linter.report import emit, use_color
 
 if TYPE_CHECKING:
     from linter.buffers import Buffer
@@ -162,6 +162,8 @@ def _explain_parser(commands: Commands) -> None:
 
 
 def _inventory_parser(commands: Commands) -> None:
+    from linter.inventory import FORMATS as INVENTORY_FORMATS  # only when this command's parser is built
+
     inventory = commands.add_parser("inventory", help="show the Exchange Online wiring snlint extracted")
     inventory.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     inventory.add_argument("--format", "-f", choices=INVENTORY_FORMATS, default="text",

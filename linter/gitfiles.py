@@ -310,7 +310,7 @@ def warn(failure: GitFailure) -> None:
     if failure.root in _warned:
         return
     _warned.add(failure.root)
-    from linter.report.escape import printable
+    from linter.escape import printable
 
     print(f"snlint: warning: cannot list the files of the git repository {printable(failure.root)}: "
           f"{printable(failure.reason)}; reading every file under it instead", file=sys.stderr)

@@ -40,7 +40,7 @@ jobs:
 
 def init(path: str) -> int:
     """Write the starter configuration to `path` (refusing to replace a file) and print the snippets."""
-    from linter.report.escape import printable
+    from linter.escape import printable
 
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

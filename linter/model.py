@@ -147,6 +147,13 @@ class Finding(NamedTuple):
         return (self.position.path, self.position.line, self.position.column, self.rule, self.message)
 
 
+def fingerprint(finding: Finding) -> str:
+    """A line-independent identity of a finding: the rule and the records and fields involved, hashed."""
+    import hashlib
+
+    return hashlib.sha256(f"{finding.rule}\x00{finding.key}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class Rule(NamedTuple):
     id: str
     name: str

@@ -327,7 +327,7 @@ def _wanted_fields(path: str, account: Account, field: str) -> Mapping[str, str]
 def record(credential: str, account: Account, paths: Sequence[str], settings: Settings) -> str:
     """Record `account` on `credential`; returns what was done (one line per fact, for stderr)."""
     from linter.engine import make_profile, run
-    from linter.report.escape import printable
+    from linter.escape import printable
 
     result = run(paths, settings)
     assert result.bundle is not None

@@ -255,12 +255,32 @@ def rule_schema() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_rules_doc(rules: Mapping[str, Rule]) -> str:
+    """docs/rules.md, generated from the rule files (a test fails when the committed page is stale)."""
+    ordered = sorted(rules.values(), key=lambda rule: rule.id)
+    lines = [
+        "# snlint rules",
+        "",
+        "<!-- Generated from rules/*.yaml by `python -m linter.ruleset`; do not edit by hand. -->",
+        "",
+        "| Rule | Name | Severity | Summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    for rule in ordered:
+        anchor = f"{rule.id.lower()}-{rule.name}"
+        lines.append(f"| [{rule.id}](#{anchor}) | {rule.name} | {rule.severity.value} | {rule.summary} |")
+    for rule in ordered:
+        lines += ["", f"## {rule.id} {rule.name}", "", f"Severity: **{rule.severity.value}**", "",
+                  rule.summary, "", rule.description]
+        if rule.references:
+            lines += ["", "References:", "", *(f"- {reference}" for reference in rule.references)]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Regenerate rules/rule.schema.json, rules/index.json and docs/rules.md (run after editing rules/ or a check
     kind)."""
     from pathlib import Path
-
-    from linter.report.rulesdoc import render_rules_doc
 
     root = Path(__file__).resolve().parent.parent
     (root / "rules" / SCHEMA).write_text(rule_schema(), encoding="utf-8")

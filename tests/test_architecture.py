@@ -90,8 +90,28 @@ def test_a_cycle_is_found() -> None:
     assert _cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
 
 
-def test_reporters_import_the_inventory_model_only() -> None:
+INVENTORY_FORMATS = ("linter.inventory.json", "linter.inventory.markdown", "linter.inventory.mermaid",
+                     "linter.inventory.text")
+
+
+def test_inventory_reporters_import_the_inventory_model_only() -> None:
+    """The inventory's formats print its rows: they never build them (nor run the command that does)."""
     graph = _graph(_modules())
-    for name in ("json", "markdown", "mermaid", "text"):
-        inventory = {target for target in graph[f"linter.report.inventory_{name}"] if target.startswith("linter.inv")}
-        assert inventory == {"linter.inventory.model"}, name
+    for name in INVENTORY_FORMATS:
+        inventory = {target for target in graph[name] if target.startswith("linter.inventory")}
+        assert "linter.inventory.model" in inventory, name
+        assert inventory <= {"linter.inventory", "linter.inventory.model", *INVENTORY_FORMATS}, name
+
+
+def test_the_reports_are_used_from_the_command_layer_only() -> None:
+    """The layers read top-down: linter/report/ prints what the run found, so nothing below the commands imports
+    it (the sanitizer, the atomic writer and fingerprints live in low modules). The inventory's text format shares
+    the lint text's styling; linter/report/ itself imports nothing from the inventory above it."""
+    graph = _graph(_modules())
+    users = {name for name, targets in graph.items() if not name.startswith("linter.report")
+             and any(target.startswith("linter.report") for target in targets)}
+    assert "linter.cli" in users  # the imports were found
+    assert users <= {"linter.cli", "linter.server", "linter.inventory.command", "linter.inventory.text"}, users
+    for name, targets in graph.items():
+        if name.startswith("linter.report"):
+            assert not {target for target in targets if target.startswith("linter.inventory")}, name

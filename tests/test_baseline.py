@@ -12,8 +12,7 @@ import pytest
 from conftest import EXAMPLES, snlint
 
 from linter.baseline import BaselineError, filter_baseline, read_baseline, write_baseline
-from linter.model import Finding, Position, Severity
-from linter.report import fingerprint
+from linter.model import Finding, Position, Severity, fingerprint
 
 UPDATE_SET = EXAMPLES / "update-sets" / "exchange_online_setup.xml"
 MID_ALIAS = "1ff4d76b843b43108a39d5d8072fcfc2"  # the Mailbox alias of the example update set

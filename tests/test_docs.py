@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from conftest import ROOT, snlint
 
-from linter.cli import COMMANDS, INVENTORY_FORMATS
+from linter.cli import COMMANDS
+from linter.inventory import FORMATS as INVENTORY_FORMATS
 from linter.report import FORMATS
 from linter.ruleset import builtin_rules
 

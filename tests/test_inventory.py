@@ -18,13 +18,12 @@ import pytest
 from linter import spoke as spoke_module
 from linter.cli import main
 from linter.engine import run
+from linter.escape import printable
+from linter.inventory import FORMATS, mermaid, renderer
 from linter.inventory import command as inventory_command
 from linter.inventory.build import build
 from linter.inventory.docs import documented_blocks, examples_inventory, replace_blocks
 from linter.inventory.model import Inventory
-from linter.report import INVENTORY_FORMATS as FORMATS
-from linter.report import inventory_mermaid, inventory_renderer
-from linter.report.escape import printable
 from linter.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +35,7 @@ FOLDERS = [*sorted(path for path in FIXTURES.iterdir() if path.is_dir()), ROOT /
 
 
 def render(inventory: Inventory, fmt: str) -> str:
-    return inventory_renderer(fmt)(inventory, False)
+    return renderer(fmt)(inventory, False)
 
 
 def _inventory_json(tmp_path: Path, *arguments: str) -> dict[str, Any]:
@@ -402,7 +401,7 @@ def test_hostile_names_are_escaped(tmp_path: Path) -> None:
     graph = check_mermaid(render(inventory, "mermaid"))
     assert len(graph["nodes"]) == 5  # "x-1" and "x_1" stay distinct; so do connection "end" and its target
     name = printable(HOSTILE + " C")
-    expected = name[: inventory_mermaid.MAX_LABEL - 1] + "\u2026"
+    expected = name[: mermaid.MAX_LABEL - 1] + "\u2026"
     assert f"{expected}\nhttp_connection" in graph["nodes"].values()
     assert 'a"b|c@contoso.com' in graph["nodes"].values()
     markdown = render(inventory, "markdown")
@@ -417,10 +416,10 @@ def test_hostile_names_are_escaped(tmp_path: Path) -> None:
 
 def test_node_ids_are_safe_and_distinct() -> None:
     keys = ["a-b", "a_b", "a b", "", "end", "x" * 200, "\u00e9t\u00e9", "A_b"]
-    ids = [inventory_mermaid.node_id("K", key) for key in keys]
+    ids = [mermaid.node_id("K", key) for key in keys]
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"[A-Za-z0-9_]+", node) for node in ids)
-    assert inventory_mermaid.escape('say "hi" [x]') == "say #quot;hi#quot; #91;x#93;"
+    assert mermaid.escape('say "hi" [x]') == "say #quot;hi#quot; #91;x#93;"
 
 
 @pytest.mark.skipif(not os.environ.get("SNLINT_MERMAID_NODE_PATH") or not shutil.which("node"),
@@ -624,9 +623,9 @@ def test_a_diagram_too_large_to_draw_is_left_out_of_markdown(monkeypatch: pytest
     monkeypatch.chdir(ROOT)
     inventory = examples_inventory()
     diagram = render(inventory, "mermaid")
-    assert inventory_mermaid.over_limits(diagram) == ""
-    monkeypatch.setattr(inventory_mermaid, "MAX_EDGES", 3)
-    assert inventory_mermaid.over_limits(diagram).endswith("over Mermaid's default limit of 3")
+    assert mermaid.over_limits(diagram) == ""
+    monkeypatch.setattr(mermaid, "MAX_EDGES", 3)
+    assert mermaid.over_limits(diagram).endswith("over Mermaid's default limit of 3")
     markdown = render(inventory, "markdown")
     assert "```mermaid" not in markdown and "too large to be drawn" in markdown
 

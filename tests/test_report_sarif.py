@@ -11,8 +11,8 @@ import pytest
 from conftest import ROOT, snlint
 
 from linter import __version__
-from linter.model import Finding, Position, Related, Severity
-from linter.report import Report, fingerprint, sarif
+from linter.model import Finding, Position, Related, Severity, fingerprint
+from linter.report import Report, sarif
 from linter.ruleset import builtin_rules
 
 SCHEMA = ROOT / "tests" / "schemas" / "sarif-2.1.0.json"  # vendored: see tests/schemas/README.md

@@ -32,8 +32,7 @@ def test_compiled_index_is_not_stale() -> None:
 
 
 def test_rules_docs_page_is_not_stale() -> None:
-    from linter.report.rulesdoc import render_rules_doc
-    from linter.ruleset import builtin_rules
+    from linter.ruleset import builtin_rules, render_rules_doc
 
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == render_rules_doc(builtin_rules()), "run: python -m linter.ruleset"

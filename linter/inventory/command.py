@@ -7,10 +7,11 @@ import sys
 import traceback
 
 from linter.engine import run
+from linter.escape import printable
+from linter.inventory import renderer
 from linter.inventory.build import build, touching
-from linter.report import emit, inventory_renderer, use_color
-from linter.report.escape import printable
-from linter.report.inventory_mermaid import over_limits
+from linter.inventory.mermaid import over_limits
+from linter.report import emit, use_color
 from linter.settings import Settings
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -25,7 +26,7 @@ def command(options: argparse.Namespace, settings: Settings) -> int:
             inventory = touching(inventory, set(result.scope))
         fmt = options.format or "text"
         color = fmt == "text" and use_color(options.color, None if options.output else sys.stdout)
-        report = inventory_renderer(fmt)(inventory, color)
+        report = renderer(fmt)(inventory, color)
     except Exception as error:  # a bug in snlint: say so, exit 2
         if options.debug:
             traceback.print_exc()

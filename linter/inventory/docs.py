@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from linter.engine import run
+from linter.files import write_atomic
+from linter.inventory import renderer
 from linter.inventory.build import build
 from linter.inventory.model import Inventory
-from linter.report import inventory_renderer
-from linter.report.files import write_atomic
 from linter.settings import Settings
 
 EXAMPLES_MARKDOWN = "examples/inventory.md"
@@ -30,7 +30,7 @@ def examples_inventory() -> Inventory:
 def documented_blocks(inventory: Inventory) -> dict[str, str]:
     """The fenced blocks docs/inventory.md shows between `<!-- inventory:NAME -->` markers."""
     return {
-        name: f"```{fence}\n{inventory_renderer(fmt)(inventory, False)}```\n"
+        name: f"```{fence}\n{renderer(fmt)(inventory, False)}```\n"
         for name, (fmt, fence) in DOC_BLOCKS.items()
     }
 
@@ -52,7 +52,7 @@ def replace_blocks(document: str, blocks: Mapping[str, str]) -> str:
 def regenerate() -> None:
     """Rewrite examples/inventory.md and the example blocks of docs/inventory.md (run from the repository root)."""
     inventory = examples_inventory()
-    write_atomic(EXAMPLES_MARKDOWN, inventory_renderer("markdown")(inventory, False))
+    write_atomic(EXAMPLES_MARKDOWN, renderer("markdown")(inventory, False))
     with open(DOCS, encoding="utf-8") as handle:
         document = handle.read()
     write_atomic(DOCS, replace_blocks(document, documented_blocks(inventory)))

@@ -1,8 +1,8 @@
 """The inventory's rows: what snlint extracted for the Exchange Online spoke, each with its position.
 
 Only names, user names and recorded accounts are copied into rows: passwords, client secrets and tokens never are
-(a recorded ID token contributes its account claim and its position, not its text). The reporters
-(linter/report/inventory_*.py) import this module only.
+(a recorded ID token contributes its account claim and its position, not its text). The reporters beside
+it (text.py, json.py, markdown.py, mermaid.py) import this module, never the build.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Reporters: one `Report` in, text out. They never compute (the run did) and never print a secret value.
 
-Every format is one module with `render(report: Report) -> str`, registered in `FORMATS` by name (one line);
-an inventory format (`snlint inventory`) is one module with `render(inventory, color) -> str` in
-`INVENTORY_FORMATS`. The command line offers exactly the registered formats. Modules are imported only when
-their format is used.
+Every format is one module with `render(report: Report) -> str`, registered in `FORMATS` by name (one line).
+The command line offers exactly the registered formats. Modules are imported only when their format is used.
+`snlint inventory` has its own formats (linter/inventory/).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from linter.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from linter.inventory.model import Inventory
     from linter.model import Rule
 
 FORMATS: dict[str, str] = {  # format name -> module holding its render(report)
@@ -28,12 +26,6 @@ FORMATS: dict[str, str] = {  # format name -> module holding its render(report)
     "github": "linter.report.github",
     "junit": "linter.report.junit",
     "gitlab": "linter.report.gitlab",
-}
-INVENTORY_FORMATS: dict[str, str] = {  # `snlint inventory` format name -> module holding its render(inventory, color)
-    "text": "linter.report.inventory_text",
-    "json": "linter.report.inventory_json",
-    "markdown": "linter.report.inventory_markdown",
-    "mermaid": "linter.report.inventory_mermaid",
 }
 
 
@@ -80,11 +72,6 @@ def renderer(name: str) -> Callable[[Report], str]:
     return render
 
 
-def inventory_renderer(name: str) -> Callable[[Inventory, bool], str]:
-    render: Callable[[Inventory, bool], str] = import_module(INVENTORY_FORMATS[name]).render
-    return render
-
-
 def use_color(choice: str, stream: object) -> bool:
     """Whether a human format is coloured: --color always/never, else NO_COLOR / FORCE_COLOR, else a terminal."""
     if choice != "auto":
@@ -99,7 +86,7 @@ def use_color(choice: str, stream: object) -> bool:
 def emit(text: str, output: str | None) -> None:
     """`text` to the file `output` (written atomically), or to standard output when there is none."""
     if output:
-        from linter.report.files import write_atomic  # tempfile and its imports: only when a file is written
+        from linter.files import write_atomic  # tempfile and its imports: only when a file is written
 
         write_atomic(output, text)
     else:
@@ -119,13 +106,6 @@ def relative(path: str, root: str) -> str | None:
     return rel
 
 
-def fingerprint(finding: Finding) -> str:
-    """A line-independent identity of a finding: the rule and the records and fields involved, hashed."""
-    import hashlib
-
-    return hashlib.sha256(f"{finding.rule}\x00{finding.key}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 def summary_counts(findings: Sequence[Finding]) -> dict[str, int]:
     counts = {"errors": 0, "warnings": 0, "infos": 0}
     for item in findings:
@@ -141,16 +121,3 @@ def summary(report: Report) -> dict[str, Any]:
         "skipped": len(report.skipped),
         **summary_counts(report.findings),
     }
-
-
-def utf8_data(data: Any) -> Any:
-    """A JSON-ready document with every string made encodable as UTF-8 (`escape.utf8_safe`)."""
-    from linter.report.escape import utf8_safe
-
-    if isinstance(data, str):
-        return utf8_safe(data)
-    if isinstance(data, dict):
-        return {utf8_safe(key): utf8_data(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [utf8_data(value) for value in data]
-    return data

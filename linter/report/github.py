@@ -2,16 +2,16 @@
 GitHub shows as an annotation on the line (related locations become `note:` lines of the message).
 
 Paths are relative to the repository root, as GitHub resolves them (and as SARIF writes them); a file outside
-the root keeps the path it was given. Text from the inputs is escaped by `linter.report.escape.printable` (see
+the root keeps the path it was given. Text from the inputs is escaped by `linter.escape.printable` (see
 `shown`)."""
 
 from __future__ import annotations
 
 import re
 
+from linter.escape import printable
 from linter.model import Finding, Severity
 from linter.report import Report
-from linter.report.escape import printable
 
 _LINE = re.compile(r"[^\r\n]+")
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter.model import Finding, Severity
-from linter.report import Report, fingerprint, is_internal, utf8_data
+from linter.escape import utf8_data
+from linter.model import Finding, Severity, fingerprint
+from linter.report import Report, is_internal
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 

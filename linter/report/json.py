@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from linter import __version__
-from linter.model import Finding
-from linter.report import Report, fingerprint, summary, utf8_data
+from linter.escape import utf8_data
+from linter.model import Finding, fingerprint
+from linter.report import Report, summary
 
 
 def finding_data(item: Finding) -> dict[str, object]:

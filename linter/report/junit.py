@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from linter.escape import utf8_safe
 from linter.model import Finding
 from linter.report import Report
-from linter.report.escape import utf8_safe
 
 # Characters XML 1.0 cannot carry, even escaped (ElementTree would write them and produce an invalid file).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -19,8 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 from linter import __version__
-from linter.model import Finding, Position, Rule, Severity
-from linter.report import Report, fingerprint, is_internal, relative, summary, utf8_data
+from linter.escape import utf8_data
+from linter.model import Finding, Position, Rule, Severity, fingerprint
+from linter.report import Report, is_internal, relative, summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/snlint/snlint"

@@ -7,9 +7,9 @@ import os
 import re
 from collections.abc import Iterable
 
+from linter.escape import printable
 from linter.model import Finding, Severity
 from linter.report import Report, summary_counts
-from linter.report.escape import printable
 
 # Patterns, compiled (and cached by `re`) when a source line is first shown: a run without findings never needs
 # them, and compiling them cost ~0.4 ms of every start.

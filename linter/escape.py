@@ -9,6 +9,7 @@ printed is what the file holds and every output can be encoded as UTF-8.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Format characters (Cf: bidi controls U+200E/F, U+202A-E, U+2066-9, U+061C, zero-width U+200B-D, U+2060, U+FEFF,
 # ...), controls (Cc: C0, DEL, C1), line / paragraph separators and surrogates (Cs) are escaped.
@@ -37,3 +38,14 @@ def utf8_safe(text: str) -> str:
     except UnicodeEncodeError:
         return "".join(_escape(char) if 0xD800 <= ord(char) <= 0xDFFF else char for char in text)
     return text
+
+
+def utf8_data(data: Any) -> Any:
+    """A JSON-ready document with every string made encodable as UTF-8 (`utf8_safe`): for machine formats."""
+    if isinstance(data, str):
+        return utf8_safe(data)
+    if isinstance(data, dict):
+        return {utf8_safe(key): utf8_data(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [utf8_data(value) for value in data]
+    return data

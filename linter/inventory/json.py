@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from linter import __version__
+from linter.escape import utf8_data
 from linter.inventory.model import (
     AliasInventory,
     Inventory,
@@ -13,7 +14,6 @@ from linter.inventory.model import (
     VerdictRow,
 )
 from linter.model import Position
-from linter.report import utf8_data
 
 VERSION = 1
 

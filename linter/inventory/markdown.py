@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from linter.escape import printable
+from linter.inventory import mermaid
 from linter.inventory.model import (
     CLIENT_CREDENTIALS,
     DELETED,
@@ -20,8 +22,6 @@ from linter.inventory.model import (
     VerdictRow,
 )
 from linter.model import Position
-from linter.report import inventory_mermaid
-from linter.report.escape import printable
 from linter.ruleset import kind_rule, outcome_rules
 
 ICONS = {"error": "\u274c", "warning": "\u26a0\ufe0f", "info": "\u2139\ufe0f", "same": "\u2705", "off": "\u2796"}
@@ -230,8 +230,8 @@ def render(inventory: Inventory, color: bool = False) -> str:  # a plain format:
         out += ["", "### Other, deleted and unresolved records", ""]
         out += _table(["Alias", "Record", "State", "Where"], others)
 
-    diagram = inventory_mermaid.render(inventory)
-    too_large = inventory_mermaid.over_limits(diagram)
+    diagram = mermaid.render(inventory)
+    too_large = mermaid.over_limits(diagram)
     out += ["", "### Wiring", ""]
     if too_large:
         out.append(f"The diagram is too large to be drawn ({too_large}): run `snlint inventory -f mermaid` on "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from linter.escape import printable
 from linter.inventory.model import (
     CLIENT_CREDENTIALS,
     DELETED,
@@ -19,7 +20,6 @@ from linter.inventory.model import (
     VerdictRow,
 )
 from linter.model import Position, Severity
-from linter.report.escape import printable
 from linter.report.text import COLORS, Style
 from linter.ruleset import kind_rule, outcome_rules
 

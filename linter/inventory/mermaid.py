@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from linter.escape import printable
 from linter.identity import normalize
 from linter.inventory.model import (
     CLIENT_CREDENTIALS,
@@ -22,7 +23,6 @@ from linter.inventory.model import (
     Ref,
     VerdictRow,
 )
-from linter.report.escape import printable
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 _EDGE_LINE = re.compile(r"^  \S+ (?:-->|-\.->|-\.-) ")
