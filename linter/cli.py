@@ -378,7 +378,8 @@ def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
 
         findings = prepare(findings, {path: buffer.data for path, buffer in (stdin or {}).items()})
     if options.fix or options.diff:
-        from linter.fix import apply_all, unified_diff, write_atomic_bytes
+        from linter.files import rewrite
+        from linter.fix import apply_all, unified_diff
 
         edited = apply_all(findings)
         if options.diff:
@@ -387,7 +388,7 @@ def _lint_run(options: argparse.Namespace, settings: Settings) -> int:
             failing = [item for item in findings if item.severity.rank >= settings.fail_on.rank]
             return EXIT_ERROR if result.internal_error else EXIT_FINDINGS if failing else EXIT_OK
         for item in edited:
-            write_atomic_bytes(item.path, item.after)
+            rewrite(item.path, item.after)
         count = sum(len(item.fixes) for item in edited)
         print(f"snlint: fixed {count} finding(s) in {len(edited)} file(s)", file=sys.stderr)
         if edited:  # report what remains, from the files as they are now

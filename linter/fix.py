@@ -349,29 +349,3 @@ def unified_diff(edited: Edited) -> str:
     after = edited.after.decode("utf-8", "replace").splitlines(keepends=True)
     lines = difflib.unified_diff(before, after, f"a/{edited.path}", f"b/{edited.path}")
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
-
-
-def write_atomic_bytes(path: str, data: bytes) -> None:
-    """Replace `path` with `data`: a new file beside it (O_EXCL, the original's mode), then a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
-    for attempt in range(100):
-        temporary = os.path.join(folder, f".snlint-fix-{os.getpid()}-{attempt}.tmp")
-        try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        except FileExistsError:
-            continue
-        break
-    else:
-        raise FileExistsError(f"cannot create a temporary file in {folder}")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

@@ -18,11 +18,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from linter.files import rewrite
 from linter.fix import (
     FixRefused,
     Snapshot,
     payload_regions,
-    write_atomic_bytes,
     xml_cdata,
     xml_text,
     yaml_scalar,
@@ -340,7 +340,7 @@ def record(credential: str, account: Account, paths: Sequence[str], settings: Se
         after = edit_record(target.path, data, target, account, field)
     except FixRefused as error:
         raise RecordError(f"{target.path}: {error}: nothing written") from error
-    write_atomic_bytes(target.path, after)
+    rewrite(target.path, after)
     where = KEY if target.path.lower().endswith((".yaml", ".yml", ".json")) else field
     lines = [
         f"snlint: recorded {printable(account.name)} as {where} of OAuth 2.0 credential "

@@ -23,7 +23,8 @@ from test_report_sarif import SCHEMA, validate
 
 from linter.cli import main
 from linter.engine import read_bytes
-from linter.fix import Fix, FixRefused, edit, prepare, write_atomic_bytes
+from linter.files import rewrite
+from linter.fix import Fix, FixRefused, edit, prepare
 from linter.model import Position, Value
 from linter.read.positions import line_starts
 
@@ -282,7 +283,7 @@ def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
     target = tmp_path / "a.xml"
     target.write_bytes(b"old")
     target.chmod(0o640)
-    write_atomic_bytes(str(target), b"new")
+    rewrite(str(target), b"new")
     assert target.read_bytes() == b"new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert [item.name for item in tmp_path.iterdir()] == ["a.xml"]
