@@ -45,6 +45,7 @@ DECORATIONS = (
     "empty-payload", "fake-end-in-payload", "two-cdata", "split-cdata", "mixed-payload", "nested-payload",
     "payload-name-payload", "second-payload", "second-name", "deep-head", "deep-tail", "name-after-payload", "no-name",
     "name-entity", "name-markup", "two-names", "cr-in-payload", "crlf-lead", "numeric-refs", "pi-tail",
+    "brackets-in-payload", "payload-hash-head", "name-line-break",
 )
 READ_TABLES = ("windows_credentials", "oauth_2_0_credentials")
 OTHER_TABLES = ("sys_script_include", "sys_ui_policy")
@@ -69,6 +70,8 @@ class Update:
         """The payload's record_update document."""
         decoration = self.decoration
         notes = "a &amp; b" + ("&#13;\n" if decoration == "cr-in-payload" else "")
+        if decoration == "brackets-in-payload":  # more `]` than the fast path looks at one by one, a `]]` among them
+            notes += " x[1]" * 12 + " y[z[2]]"
         fields = f"<notes>{notes}</notes>"
         if decoration not in ("split-cdata", "mixed-payload"):  # (a `<name>` after the cut would stop the fast path)
             fields = f"<name>Record {self.number}</name>" + fields
@@ -110,6 +113,8 @@ class Update:
         name = f"{self.table}_{self.sys_id}" if not self.dictionary_name else f"sys_dictionary_{self.table}_u_x"
         if decoration == "name-entity":  # a read table's name, written with a reference
             name = f"windows&#95;credentials_{self.sys_id}"
+        elif decoration == "name-line-break":  # `<table>_<sys_id>` in bytes, but `.` stops at a line end
+            name = f"windows\n{self.table}_{self.sys_id}"
         elif decoration == "name-markup":  # a read table's name, an empty element in its text
             name = f"windows_credentials_{self.sys_id[:30]}<b/>{self.sys_id[30:]}"
         name_element = f"<name>{name}</name>\n"
@@ -122,6 +127,8 @@ class Update:
             head, name_element = f"<!-- /> {decoy} -->\n" + head, ""
         elif decoration == "cdata-field":
             head = f"<comments><![CDATA[{decoy}]]></comments>\n"
+        elif decoration == "payload-hash-head":  # a payload_hash is no payload
+            head = "<payload_hash>-84912</payload_hash>\n<comments/>\n"
         elif decoration == "nested-head":
             head = "<comments><b>bold</b></comments>\n"
         elif decoration == "nested-name":
