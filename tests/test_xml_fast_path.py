@@ -45,6 +45,7 @@ DECORATIONS = (
     "empty-payload", "fake-end-in-payload", "two-cdata", "split-cdata", "mixed-payload", "nested-payload",
     "payload-name-payload", "second-payload", "second-name", "deep-head", "deep-tail", "name-after-payload", "no-name",
     "name-entity", "name-markup", "two-names", "cr-in-payload", "crlf-lead", "numeric-refs", "pi-tail",
+    "brackets-in-payload", "payload-hash-head", "name-line-break",
 )
 READ_TABLES = ("windows_credentials", "oauth_2_0_credentials")
 OTHER_TABLES = ("sys_script_include", "sys_ui_policy")
@@ -69,6 +70,8 @@ class Update:
         """The payload's record_update document."""
         decoration = self.decoration
         notes = "a &amp; b" + ("&#13;\n" if decoration == "cr-in-payload" else "")
+        if decoration == "brackets-in-payload":  # more `]` than the fast path looks at one by one, a `]]` among them
+            notes += " x[1]" * 12 + " y[z[2]]"
         fields = f"<notes>{notes}</notes>"
         if decoration not in ("split-cdata", "mixed-payload"):  # (a `<name>` after the cut would stop the fast path)
             fields = f"<name>Record {self.number}</name>" + fields
@@ -110,6 +113,8 @@ class Update:
         name = f"{self.table}_{self.sys_id}" if not self.dictionary_name else f"sys_dictionary_{self.table}_u_x"
         if decoration == "name-entity":  # a read table's name, written with a reference
             name = f"windows&#95;credentials_{self.sys_id}"
+        elif decoration == "name-line-break":  # `<table>_<sys_id>` in bytes, but `.` stops at a line end
+            name = f"windows\n{self.table}_{self.sys_id}"
         elif decoration == "name-markup":  # a read table's name, an empty element in its text
             name = f"windows_credentials_{self.sys_id[:30]}<b/>{self.sys_id[30:]}"
         name_element = f"<name>{name}</name>\n"
@@ -122,6 +127,8 @@ class Update:
             head, name_element = f"<!-- /> {decoy} -->\n" + head, ""
         elif decoration == "cdata-field":
             head = f"<comments><![CDATA[{decoy}]]></comments>\n"
+        elif decoration == "payload-hash-head":  # a payload_hash is no payload
+            head = "<payload_hash>-84912</payload_hash>\n<comments/>\n"
         elif decoration == "nested-head":
             head = "<comments><b>bold</b></comments>\n"
         elif decoration == "nested-name":
@@ -278,23 +285,34 @@ def test_mixed_and_broken_update_sets_read_the_same(tmp_path: Path, items: list[
 
 
 def test_plain_content() -> None:
-    """`_plain`: element content of whole elements only; a `/>` counts as an empty-element tag only where no `>`
-    stands in a text or an attribute value."""
+    """What the fast path takes as plain element content: no mark (`_MARK`: a comment, CDATA section, processing
+    instruction, name, payload or update tag) and whole elements only (`_whole_elements`); a `/>` counts as an
+    empty-element tag only where no `>` stands in a text or an attribute value."""
     cases = {
         b"\n<a>x</a>\n<b/>\n<c d='1'>y</c>\n": True,
         b"": True,
+        b"text only > here": True,
         b"<a><b/>x</a>": True,
         b"<a>x</a><b>": False,  # <b> is left open
+        b"</a><a>": True,  # counting cannot tell: the parser, given every byte, refuses the mismatched end tag
         b'<a x="/>">': False,  # not an empty element: `/>` in an attribute value
         b"<a>x > y</a>": False,  # a `>` in text: counting cannot tell
         b"<!-- c --><a/>": False,
         b"<a><![CDATA[x]]></a>": False,
         b"<?p?><a/>": False,
         b"<name>x</name>": False,
-        b"<payload_hash>1</payload_hash>": False,
+        b"<names>x</names>": False,
+        b"<payload>x</payload>": False,
+        b"<payload/>": False,
+        b"<payload_hash>1</payload_hash>": True,
         b"<sys_update_xml/>": False,
+        b"<a></sys_update_xml>": False,
     }
-    assert {text: xml_reader._plain(text, 0, len(text)) for text in cases} == cases
+
+    def plain(text: bytes) -> bool:
+        return xml_reader._MARK.search(text) is None and xml_reader._whole_elements(text, 0, len(text))
+
+    assert {text: plain(text) for text in cases} == cases
 
 
 # -- it is taken ------------------------------------------------------------------------------------------------

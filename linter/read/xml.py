@@ -53,13 +53,19 @@ PAYLOAD_HEAD = 4096  # how much of a payload's text is looked at for its first r
 # The fast path through an update set (see _FileDocument.skippable): byte strings it looks for, and what makes it
 # hand an update to the handlers instead (anything but plain elements and text; another name, payload or update).
 _UPDATE_TAG = b"<" + UPDATE.encode()
-_UPDATE_NAME_BYTES = re.compile(rb"([^&\r\n<]+)_[0-9a-f]{32}")  # _UPDATE_NAME on the raw bytes of a plain name
+_SYS_ID_BYTES = re.compile(rb"[0-9a-f]{32}")  # as in _UPDATE_NAME
+_NAME_TEXT = re.compile(rb"[^&\r\n]+")  # bytes that are their own text, none a line end (`.` in _UPDATE_NAME)
+_MEMO = 256  # how many distinct update heads and table names (of up to _MEMO_BYTES) the fast path remembers answers for
+_MEMO_BYTES = 1024
 _S = rb"[ \t\r\n]"
 # the next update's start tag, white space before it, its attributes in double quotes without `<` or `>`
 _NEXT_UPDATE = re.compile(_S + rb"*<sys_update_xml(?:" + _S + rb"+[A-Za-z_][\w.\-:]*" + _S + rb"*=" + _S
                           + rb'*"[^"<>]*")*' + _S + rb"*>")
-_HEAD_UNSAFE = re.compile(rb"<(?:[!?]|/?sys_update_xml|name|payload)")
-_TAIL_UNSAFE = re.compile(rb"<(?:[!?]|/?sys_update_xml|name|payload[^_])")
+# A tag the fast path stops at: a comment, CDATA section or processing instruction (their text may hold any tag), an
+# update's start or end tag, a name or a payload (not a payload_hash). Searched for from where the last one was, it
+# finds the next part of an update and proves in the same pass that nothing the handlers act on stands before it.
+_MARK = re.compile(rb"<(?:!|\?|/sys_update_xml|sys_update_xml|name|payload(?!_))")
+_CLOSE_TRIES = 8  # how many `]` of a CDATA payload are looked at one by one for its end before `]]>` is searched for
 _ESCAPES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
 
 
@@ -327,6 +333,10 @@ class _FileDocument(_Document):
         super().__init__(path, options, outer=True)
         self.fd = fd
         self.bom = bom
+        # the fast path's answers for what repeats from update to update: the fields before the name (whole
+        # elements), and the table a name names (its bytes are its text and no rule reads it)
+        self.whole_heads: set[bytes] = set()
+        self.unread_tables: dict[bytes, bool] = {}
 
     def raw(self, start: int, end: int) -> str:
         return os.pread(self.fd, max(0, end - start), start).decode("utf-8", "replace")
@@ -463,56 +473,81 @@ class _FileDocument(_Document):
         It can when the handlers would keep nothing from it: its payload is not parsed (its name names a table no
         rule reads, or names none and the payload's first record is of such a table). That is decided here from the
         bytes, so only for an update whose shape leaves no doubt: one `<name>` and then one `<payload>` (text, or
-        one CDATA section), before them whole elements (see _plain), after them no comment, CDATA, processing
-        instruction, name, payload or update, everything in the window. For a well-formed file that is exact;
-        where the bytes are not well-formed, the parser, which is given every byte, reports the error."""
-        end = window.find(b"</sys_update_xml>", at)
-        if end < 0:
+        one CDATA section), before them whole elements (see _whole_elements), after them no comment, CDATA,
+        processing instruction, name, payload or update, everything in the window. For a well-formed file that is
+        exact; where the bytes are not well-formed, the parser, which is given every byte, reports the error.
+
+        Each look goes forward from the last and stops at the next mark (_MARK), at the latest at the update's end
+        tag (or, in a CDATA section, at its end): no byte of the update is looked at twice by the same search."""
+        mark = _MARK.search(window, at)
+        if mark is None:
             return -1
-        name_at = window.find(b"<name>", at, end)
-        if name_at < 0 or not _plain(window, at, name_at):
+        name_at = mark.start()
+        if not window.startswith(b"<name>", name_at):
             return -1
-        name_end = window.find(b"<", name_at + 6, end)
-        if not window.startswith(b"</name>", name_end):
+        fields = window[at:name_at]
+        if fields not in self.whole_heads:
+            if not _whole_elements(fields, 0, len(fields)):
+                return -1
+            if len(self.whole_heads) < _MEMO and len(fields) <= _MEMO_BYTES:
+                self.whole_heads.add(fields)
+        name_end = window.find(b"<", name_at + 6)
+        if name_end < 0 or not window.startswith(b"</name>", name_end):
             return -1
-        payload_at = window.find(b"<payload>", name_end, end)
-        if payload_at < 0 or (window.find(b"<", name_end + 7, payload_at) >= 0 and not _plain(window, name_end + 7,
-                                                                                              payload_at)):
+        mark = _MARK.search(window, name_end + 7)
+        if mark is None:
             return -1
-        match = _UPDATE_NAME_BYTES.fullmatch(window, name_at + 6, name_end)
-        if match is not None:
-            table: str | None = match.group(1).decode("utf-8", "replace")  # not UTF-8: the parser stops at it
-            if table in self.options.tables:
+        payload_at = mark.start()
+        if not window.startswith(b"<payload>", payload_at) or not _whole_elements(window, name_end + 7, payload_at):
+            return -1
+        sys_id = name_end - 32  # `<table>_<sys_id>`: the table's name is before the last 33 bytes
+        named = sys_id - 1 > name_at + 6 and window[sys_id - 1] == 0x5F and _SYS_ID_BYTES.fullmatch(
+            window, sys_id, name_end) is not None
+        if named:
+            table = window[name_at + 6 : sys_id - 1]
+            unread = self.unread_tables.get(table)
+            if unread is None:  # (not UTF-8: the parser stops at it)
+                unread = _NAME_TEXT.fullmatch(table) is not None and table.decode(
+                    "utf-8", "replace") not in self.options.tables
+                if len(self.unread_tables) < _MEMO and len(table) <= _MEMO_BYTES:
+                    self.unread_tables[table] = unread
+            if not unread:
                 return -1
         elif window.find(b"&", name_at, name_end) >= 0 or window.find(b"\r", name_at, name_end) >= 0:
             return -1  # its text is not its bytes
-        else:
-            table = None  # the name does not say (as _UPDATE_NAME on its text, which is its bytes here)
+        # else the name does not say (as _UPDATE_NAME on its text, which is its bytes here)
         content = payload_at + 9
         head: bytes | None = None
         if window.startswith(b"<![CDATA[", content):
-            close = window.find(b"]", content + 9, end)  # the first `]]>` is most often the first `]`
-            if close >= 0 and not window.startswith(b"]]>", close):
-                close = window.find(b"]]>", close, end)
+            # the first `]]>` is most often among the first few `]`, and a byte is found much faster than three
+            close = window.find(b"]", content + 9)
+            tries = _CLOSE_TRIES
+            while close >= 0 and not window.startswith(b"]]>", close):
+                tries -= 1
+                close = window.find(b"]", close + 1) if tries else window.find(b"]]>", close)
             if close < 0 or not window.startswith(b"</payload>", close + 3):
                 return -1
-            if table is None:
+            if not named:
                 head = window[content + 9 : min(close, content + 9 + PAYLOAD_HEAD)]
                 if b"\r" in head:
                     return -1  # a CR is not its own text (CRLF is one LF)
             tail = close + 13
         else:
-            close = window.find(b"<", content, end)
+            close = window.find(b"<", content)
             if close < 0 or not window.startswith(b"</payload>", close):
                 return -1
-            if table is None:
+            if not named:
                 head = _unescaped_head(window[content : min(close, content + 6 * PAYLOAD_HEAD + 36)])
                 if head is None:
                     return -1
             tail = close + 10
         if head is not None and self.wanted_head(head):
             return -1
-        if _TAIL_UNSAFE.search(window, tail, end) is not None:
+        mark = _MARK.search(window, tail)
+        if mark is None:
+            return -1
+        end = mark.start()
+        if not window.startswith(b"</sys_update_xml>", end):
             return -1
         # nothing nested deeper than max_depth (the handlers would refuse it): a level takes a `<` and 7 bytes
         limit = self.options.max_depth - 3
@@ -627,16 +662,14 @@ class _PayloadDocument(_Document):
             self.problems.append(unparseable(f"payload of update '{name}' is not well-formed XML: {error_text}", at))
 
 
-def _plain(window: bytes, start: int, end: int) -> bool:
-    """Whether `window[start:end]` (element content) holds whole elements only (each one opened in it is closed in
-    it), with no comment, CDATA section, processing instruction, or name, payload or update tag."""
-    if _HEAD_UNSAFE.search(window, start, end) is not None:
-        return False
+def _whole_elements(window: bytes, start: int, end: int) -> bool:
+    """Whether `window[start:end]` (element content with no comment, CDATA section or processing instruction, as
+    _MARK proves) holds whole elements only: each one opened in it is closed in it."""
     tags = window.count(b"<", start, end)  # every `<` starts a tag
     # each tag has one `>` of its own: with no other one (in text or an attribute value), every `/>` ends an
     # empty-element tag, and start tags are as many as end tags when nothing is left open
-    return window.count(b">", start, end) == tags and tags == 2 * window.count(b"</", start, end) + window.count(
-        b"/>", start, end)
+    return tags == 0 or (window.count(b">", start, end) == tags
+                         and tags == 2 * window.count(b"</", start, end) + window.count(b"/>", start, end))
 
 
 def _unescaped_head(raw: bytes) -> bytes | None:
