@@ -125,13 +125,19 @@ def line_column_of(text: str, needle: str) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1)
 
 
-def test_exo001_appears_and_goes_when_the_user_name_is_fixed(tmp_path: Path, client: Client) -> None:
+def open_example(tmp_path: Path, client: Client) -> tuple[Path, str, str]:
+    """The examples' update set, copied to `tmp_path` and opened in the editor (version 1): its path, text, URI."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     path = tmp_path / "examples" / "update-sets" / "exchange_online_setup.xml"
     text = path.read_text(encoding="utf-8")
     uri = path.as_uri()
     client.notify("textDocument/didOpen",
                   {"textDocument": {"uri": uri, "languageId": "xml", "version": 1, "text": text}})
+    return path, text, uri
+
+
+def test_exo001_appears_and_goes_when_the_user_name_is_fixed(tmp_path: Path, client: Client) -> None:
+    path, text, uri = open_example(tmp_path, client)
     found = client.diagnostics(uri, 1)
     (exo001,) = [item for item in found if item["code"] == "EXO001"]
     line, character = line_column_of(text, f"&lt;user_name&gt;{MAILBOX_USER}&lt;/user_name&gt;")
@@ -156,12 +162,7 @@ def test_exo001_appears_and_goes_when_the_user_name_is_fixed(tmp_path: Path, cli
 def test_changes_typed_in_a_row_are_linted_once_typing_pauses(tmp_path: Path, client: Client) -> None:
     """Each lint reads the repository context: a burst of changes (faster than linter.server.PAUSE) is one lint, of
     the last version."""
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    path = tmp_path / "examples" / "update-sets" / "exchange_online_setup.xml"
-    text = path.read_text(encoding="utf-8")
-    uri = path.as_uri()
-    client.notify("textDocument/didOpen",
-                  {"textDocument": {"uri": uri, "languageId": "xml", "version": 1, "text": text}})
+    _, text, uri = open_example(tmp_path, client)
     assert [item for item in client.diagnostics(uri, 1) if item["code"] == "EXO001"]
     fixed = text.replace(f"&gt;{MAILBOX_USER}&lt;", f"&gt;{AUTHORISED}&lt;")
     for version in range(2, 7):  # typed: the fix comes last

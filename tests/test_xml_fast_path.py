@@ -10,7 +10,6 @@ import itertools
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, cpu_seconds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -420,18 +419,9 @@ def write_set(path: Path, count: int) -> Path:
     return path
 
 
-def seconds(path: Path, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        read(path)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def test_reading_update_sets_is_linear(tmp_path: Path) -> None:
     small, large = write_set(tmp_path / "small.xml", 2_000), write_set(tmp_path / "large.xml", 20_000)
-    short, long = seconds(small, 3), seconds(large, 1)
+    short, long = cpu_seconds(lambda: read(small), 3), cpu_seconds(lambda: read(large), 1)
     assert long / short < GROWTH, (short, long)
 
 

@@ -5,10 +5,10 @@ remembered are still right."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from conftest import cpu_seconds
 from test_xml_fast_path import GROWTH, HEAD, TABLES, both, plain, read, skipped, update_set
 
 from linter.read import xml as xml_reader
@@ -40,21 +40,12 @@ def hostile(shape: str, count: int) -> str:
     return HEAD + "".join(parts) + "</unload>\n"
 
 
-def best_seconds(path: Path, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        read(path)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @pytest.mark.parametrize("shape", ["brackets", "no-name", "many-fields", "cdata-over-next"])
 def test_hostile_updates_are_read_in_linear_time(tmp_path: Path, shape: str) -> None:
     small, large = tmp_path / "small.xml", tmp_path / "large.xml"
     small.write_text(hostile(shape, 1_000), encoding="utf-8")
     large.write_text(hostile(shape, 10_000), encoding="utf-8")
-    short, long = best_seconds(small, 3), best_seconds(large, 1)
+    short, long = cpu_seconds(lambda: read(small), 3), cpu_seconds(lambda: read(large), 1)
     assert long / short < GROWTH, (short, long)
     fast, slow = both(small)
     assert fast == slow
