@@ -65,9 +65,9 @@ def run_git(root: str, *arguments: str, timeout: float | None = None) -> bytes |
 
 class _Spawned:
     """A git started with os.posix_spawnp whose output and errors go to unnamed files (Linux's O_TMPFILE): snlint
-    then needs no subprocess module (importing it, with signal, threading and selectors, is ~3 ms of a ~50 ms
-    pre-commit run: bench/README.md, "Start-up"), and git never waits for snlint to empty a pipe. Elsewhere git runs
-    through subprocess with pipes."""
+    then needs no subprocess module (importing it, with threading and selectors, was ~3 ms of a ~50 ms pre-commit
+    run; signal, ~0.4 ms, is still needed: bench/README.md, "Start-up"), and git never waits for snlint to empty a
+    pipe. Elsewhere git runs through subprocess with pipes."""
 
     __slots__ = ("errors", "output", "pid", "returncode", "status_lost")
 
